@@ -1,0 +1,7 @@
+"""``python -m carteiro``: the command-line interface."""
+
+import sys
+
+from carteiro.cli import main
+
+sys.exit(main())

@@ -1,0 +1,199 @@
+"""Column names of every frame Carteiro builds: named here once, used everywhere.
+
+The ``queries/*.sql`` files rename the ERP's columns into the names of the ``*In`` classes;
+the engine adds the derived columns of the other classes. ``QUERY_COLUMNS`` lists, per query
+file, the columns Carteiro needs from it (a provider's edited query must still return them).
+"""
+
+from typing import Final
+
+
+class CustomerIn:
+    ID: Final = "customer_id"
+    NAME: Final = "name"
+    DOCUMENT: Final = "document"
+    CITY: Final = "city"
+    ACTIVE: Final = "active"
+
+
+class RecipientIn:
+    ORIGIN: Final = "origin"  # 'cadastro_cliente' (the customer record) | 'contato'
+    ID: Final = "recipient_id"
+    CUSTOMER_ID: Final = "customer_id"
+    NAME: Final = "name"
+    EMAIL: Final = "email"
+    ALLOWS_EMAIL: Final = "allows_email"
+
+
+class Recipient(RecipientIn):
+    VALID_EMAIL: Final = "valid_email"
+
+
+class ServiceIn:
+    ID: Final = "service_id"
+    CUSTOMER_ID: Final = "customer_id"
+    STATUS_ID: Final = "status_id"
+    PLAN: Final = "plan"
+    BILLING_NOTICE: Final = "billing_notice"  # envio_cobranca
+
+
+class Service(ServiceIn):
+    STATUS: Final = "service_status"  # normalised prefix, NA when the status id is unknown
+    BLOCKS_EMAIL: Final = "blocks_email"
+
+
+class ServiceStatusIn:
+    ID: Final = "status_id"
+    DESCRIPTION: Final = "description"
+    PREFIX: Final = "prefix"
+
+
+class ServiceStatus(ServiceStatusIn):
+    STATUS: Final = "service_status"  # normalised prefix
+
+
+class MethodIn:
+    ID: Final = "method_id"
+    DESCRIPTION: Final = "description"
+    SENDER_ID: Final = "sender_id"
+    ACTIVE: Final = "active"
+
+
+class Method(MethodIn):
+    EFFECTIVE_SENDER_ID: Final = "effective_sender_id"
+    SENDER_AVAILABLE: Final = "sender_available"
+    ACTIVE_RULES: Final = "active_rules"
+    FIRST_OFFSET: Final = "first_offset"
+    EXPLICIT_STATUSES: Final = "explicit_statuses"
+
+
+class RuleIn:
+    ID: Final = "rule_id"
+    METHOD_ID: Final = "method_id"
+    DAYS: Final = "days_offset"
+    SUBJECT: Final = "subject"
+    ACTIVE: Final = "active"
+
+
+class SendStatusIn:
+    METHOD_ID: Final = "method_id"
+    STATUS_ID: Final = "status_id"
+
+
+class SendStatus(SendStatusIn):
+    STATUS: Final = "service_status"
+
+
+class RoutineIn:
+    ID: Final = "routine_id"
+    KIND: Final = "kind"
+    TIME: Final = "time_of_day"
+    ACTIVE: Final = "active"
+
+
+class SenderIn:
+    ID: Final = "sender_id"
+    DESCRIPTION: Final = "description"
+    HOST: Final = "host"
+    PORT: Final = "port"
+    SECURITY: Final = "security"
+    USERNAME: Final = "username"
+    FROM_ADDRESS: Final = "from_address"
+    INTERVAL_SECONDS: Final = "interval_seconds"
+    IS_DEFAULT: Final = "is_default"
+    ACTIVE: Final = "active"
+
+
+class Sender(SenderIn):
+    LAST_TEST_FAILED: Final = "last_test_failed"
+    AVAILABLE: Final = "available"
+
+
+class InvoiceIn:
+    ID: Final = "invoice_id"
+    CUSTOMER_ID: Final = "customer_id"
+    SERVICE_ID: Final = "service_id"
+    METHOD_ID: Final = "method_id"
+    DUE_DATE: Final = "due_date"
+    AMOUNT: Final = "amount"
+    STATUS: Final = "status"
+    PAID_ON: Final = "paid_on"
+
+
+class Invoice(InvoiceIn):
+    """The audited invoice table: one row per invoice in scope."""
+
+    UNPAID: Final = "unpaid"
+    SENDER_ID: Final = "sender_id"
+    SERVICE_STATUS: Final = "service_status"
+    ELIGIBLE: Final = "eligible"
+    PRIMARY_REASON: Final = "primary_reason"
+    REASONS: Final = "reasons"
+    REASON_MASK: Final = "reason_mask"
+
+
+class CustomerAudit:
+    """The audited customer table: one row per customer in scope."""
+
+    ID: Final = CustomerIn.ID
+    NAME: Final = CustomerIn.NAME
+    DOCUMENT: Final = CustomerIn.DOCUMENT
+    CITY: Final = CustomerIn.CITY
+    ACTIVE: Final = CustomerIn.ACTIVE
+    INVOICES: Final = "invoices"
+    ELIGIBLE_INVOICES: Final = "eligible_invoices"
+    STATUS: Final = "status"  # covered | partial | not_covered
+    PRIMARY_REASON: Final = Invoice.PRIMARY_REASON
+    REASONS: Final = Invoice.REASONS
+    REASON_MASK: Final = Invoice.REASON_MASK
+    AMOUNT_WITHOUT_NOTICE: Final = "open_amount_without_notice"
+
+
+class EmailLogIn:
+    ID: Final = "log_id"
+    CUSTOMER_ID: Final = "customer_id"
+    INVOICE_ID: Final = "invoice_id"
+    ADDRESS: Final = "address"
+    DOCUMENT_TYPE: Final = "document_type"
+    SENT_AT: Final = "sent_at"
+    ACCEPTED: Final = "accepted"
+    ERROR: Final = "error_message"
+
+
+class SendDate:
+    """Expected send dates: one row per (invoice, active rule of its billing method)."""
+
+    INVOICE_ID: Final = Invoice.ID
+    RULE_ID: Final = RuleIn.ID
+    DAYS: Final = RuleIn.DAYS
+    SUBJECT: Final = RuleIn.SUBJECT
+    SEND_DATE: Final = "send_date"
+    FIRES: Final = "fires"
+
+
+class Problem:
+    """The data-problems table."""
+
+    KIND: Final = "kind"
+    TABLE: Final = "table"
+    ID: Final = "id"
+    DETAIL: Final = "detail"
+
+
+def _columns(cls: type) -> tuple[str, ...]:
+    return tuple(v for k, v in vars(cls).items() if k.isupper())
+
+
+QUERY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "customers": _columns(CustomerIn),
+    "recipients": _columns(RecipientIn),
+    "services": _columns(ServiceIn),
+    "service_statuses": _columns(ServiceStatusIn),
+    "billing_methods": _columns(MethodIn),
+    "email_rules": _columns(RuleIn),
+    "send_statuses": _columns(SendStatusIn),
+    "routines": _columns(RoutineIn),
+    "senders": _columns(SenderIn),
+    "invoices": _columns(InvoiceIn),
+    "email_log": _columns(EmailLogIn),
+}

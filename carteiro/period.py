@@ -1,0 +1,82 @@
+"""The analysis period: both ends inclusive, the current calendar month by default."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from carteiro.errors import CarteiroError
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise CarteiroError(
+                f"período inválido: o fim ({self.end:%d/%m/%Y}) é anterior ao início "
+                f"({self.start:%d/%m/%Y})"
+            )
+
+    @classmethod
+    def month_of(cls, day: dt.date) -> Period:
+        last = calendar.monthrange(day.year, day.month)[1]
+        return cls(day.replace(day=1), day.replace(day=last))
+
+    @classmethod
+    def current_month(cls, today: dt.date | None = None) -> Period:
+        return cls.month_of(today or dt.date.today())
+
+    @property
+    def end_exclusive(self) -> dt.date:
+        return self.end + dt.timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (a whole month maps to the
+        whole previous month, whatever its length)."""
+        if self.start.day == 1 and self.end == Period.month_of(self.end).end:
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+            first = self.start
+            for _ in range(months + 1):
+                first = (first - dt.timedelta(days=1)).replace(day=1)
+            return Period(first, self.start - dt.timedelta(days=1))
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    def bind_parameters(self) -> dict[str, dt.date]:
+        """The bind parameters every query receives (:start, :end, :end_exclusive)."""
+        return {"start": self.start, "end": self.end, "end_exclusive": self.end_exclusive}
+
+    def label(self) -> str:
+        return f"{self.start:%d/%m/%Y} a {self.end:%d/%m/%Y}"
+
+
+def parse_day(text: str, what: str) -> dt.date:
+    """Parse a YYYY-MM-DD argument, or raise a one-line pt-BR error naming ``what``."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CarteiroError(
+            f"{what}: data inválida {text!r} (use o formato AAAA-MM-DD, ex.: 2024-03-31)"
+        ) from None
+
+
+def period_from_args(start: str | None, end: str | None, today: dt.date | None = None) -> Period:
+    """The period from optional start/end texts: a missing end is the end of the start's
+    month; both missing is the current month."""
+    if start is None and end is None:
+        return Period.current_month(today)
+    first = parse_day(start, "--start") if start else None
+    last = parse_day(end, "--end") if end else None
+    if first is None:
+        assert last is not None
+        first = last.replace(day=1)
+    if last is None:
+        last = Period.month_of(first).end
+    return Period(first, last)
