@@ -32,7 +32,7 @@ def library_accepts(address: str) -> bool:
 
 def validate_addresses(addresses: pd.Series) -> pd.Series:
     """Validity of each stripped address (null or empty is invalid), aligned with the input."""
-    text = addresses.astype("string[pyarrow]")
+    text = addresses.astype("string[pyarrow]").reset_index(drop=True)
     lower = text.str.lower()
     accept = (
         lower.str.fullmatch(FAST_ACCEPT)
@@ -56,7 +56,7 @@ def validate_addresses(addresses: pd.Series) -> pd.Series:
             index=pd.Index(distinct.to_numpy(dtype=object)),
         )
         verdict[undecided] = pending.map(answers).to_numpy(dtype=bool)
-    return verdict
+    return pd.Series(verdict.to_numpy(dtype=bool), index=addresses.index)
 
 
 def field_validity(fields: pd.Series) -> pd.Series:
@@ -67,9 +67,11 @@ def field_validity(fields: pd.Series) -> pd.Series:
     """
     text = fields.astype("string[pyarrow]").reset_index(drop=True)
     multi = text.str.contains(_SEPARATORS).fillna(False)
-    valid = validate_addresses(text.str.strip())
-    if multi.any():
-        parts = text[multi].str.split(_SEPARATORS).explode().astype("string[pyarrow]")
-        part_valid = validate_addresses(parts.str.strip())
-        valid[multi] = part_valid.groupby(level=0).any().reindex(valid.index[multi]).to_numpy()
+    single = text[~multi].str.strip()
+    parts = text[multi].str.split(_SEPARATORS).explode().astype("string[pyarrow]").str.strip()
+    verdict = validate_addresses(pd.concat([single, parts]))
+    valid = verdict.iloc[: len(single)].reindex(text.index, fill_value=False)
+    if len(parts):
+        per_field = verdict.iloc[len(single):].groupby(level=0).any()
+        valid[per_field.index] = per_field.to_numpy()
     return pd.Series(valid.to_numpy(dtype=bool), index=fields.index)
