@@ -6,7 +6,6 @@ import pytest
 
 from carteiro.catalogue import REASON_CODES
 from carteiro.columns import CustomerAudit, Invoice, Problem
-from tests.erp_builder import Erp
 
 
 def invoice(audit, invoice_id: int = 1001):
@@ -231,7 +230,8 @@ def test_service_setting_blocks_email(run, erp, value):
     assert failing(run(erp)) == ["service_blocks_email"]
 
 
-@pytest.mark.parametrize("value", [None, "email_sms", "somente_email", "Somente Email", "EMAIL-SMS"])
+@pytest.mark.parametrize(
+    "value", [None, "email_sms", "somente_email", "Somente Email", "EMAIL-SMS"])
 def test_service_setting_allows_email(run, erp, value):
     erp.set("cliente_servico", "id_cliente_servico", 101, envio_cobranca=value)
     audit = run(erp)
