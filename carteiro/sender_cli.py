@@ -1,0 +1,235 @@
+"""``carteiro test-sender``: the sender test from the command line.
+
+The main CLI registers this subcommand with :func:`add_parser` and calls ``args.func(args)``.
+Exit codes: 0 the test e-mail was accepted, 1 the test failed, 2 bad arguments.
+
+The SMTP password never comes from an argument (it would show in ``ps`` and in the shell
+history): it is read from ``CARTEIRO_SMTP_PASSWORD`` or, when ``--user`` is given and stdin is
+a terminal, asked with :func:`getpass.getpass`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sqlite3
+import sys
+from typing import TextIO
+
+from carteiro.config import resolve_source
+from carteiro.errors import CarteiroError
+from carteiro.smtp_test import (
+    AUTH_MECHANISMS,
+    DEFAULT_TIMEOUT,
+    SECURITIES,
+    SmtpTestResult,
+    TlsInfo,
+    run_smtp_test,
+)
+from carteiro.state import StateStore, source_key
+
+PASSWORD_ENV = "CARTEIRO_SMTP_PASSWORD"
+MANUAL_SOURCE = "manual"
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+COMMAND = "test-sender"
+
+
+def _int_arg(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"número inteiro inválido: {text!r}") from None
+
+
+def _seconds_arg(text: str) -> float:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"tempo em segundos inválido: {text!r}") from None
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``test-sender`` on the main CLI's subparsers (sets ``func=run``)."""
+    parser = subparsers.add_parser(
+        COMMAND,
+        help="testa um remetente de e-mail (SMTP) e mostra onde e por que falha",
+        description=(
+            "Envia um e-mail de teste pelo servidor SMTP do remetente, como o botão "
+            "«Remetente de Email > Ações > Testar» do ERP, e mostra cada etapa do diálogo, "
+            "o certificado TLS, os avisos e a transcrição (sem a senha). A senha vem da "
+            f"variável de ambiente {PASSWORD_ENV} ou é pedida no terminal."
+        ),
+    )
+    parser.add_argument("--host", required=True, metavar="HOST", help="servidor SMTP do remetente")
+    parser.add_argument(
+        "--port", required=True, type=_int_arg, metavar="PORTA", help="porta (ex.: 587, 465)"
+    )
+    parser.add_argument(
+        "--security",
+        required=True,
+        metavar="{" + ",".join(SECURITIES) + "}",
+        help="ssl = TLS implícito, tls = STARTTLS, nenhuma = sem criptografia",
+    )
+    parser.add_argument(
+        "--user", metavar="USUÁRIO", help="usuário do SMTP autenticado (sem ele, não há AUTH)"
+    )
+    parser.add_argument("--from", dest="from_addr", metavar="ENDEREÇO", help="remetente")
+    parser.add_argument(
+        "--to", dest="to_addr", required=True, metavar="ENDEREÇO", help="destinatário do teste"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds_arg,
+        default=DEFAULT_TIMEOUT,
+        metavar="SEGUNDOS",
+        help=f"tempo limite de cada operação de rede (padrão: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="não verifica o certificado TLS (aparece como aviso)",
+    )
+    parser.add_argument("--cafile", metavar="PEM", help="CA adicional confiável (arquivo PEM)")
+    parser.add_argument(
+        "--auth",
+        dest="auth_mechanism",
+        metavar="{" + ",".join(AUTH_MECHANISMS) + "}",
+        help="força o método de autenticação (padrão: o melhor em comum com o servidor)",
+    )
+    parser.add_argument(
+        "--sender-id", type=_int_arg, metavar="ID", help="id do remetente no ERP (remetente_email)"
+    )
+    parser.add_argument(
+        "--source",
+        metavar="BANCO",
+        help=(
+            "banco do ERP a que o remetente pertence, para o histórico (padrão: o mesmo banco "
+            "que o audit usa: CARTEIRO_DB_URL, secrets.toml ou o de demonstração)"
+        ),
+    )
+    parser.add_argument(
+        "--no-record", action="store_true", help="não grava o resultado no histórico"
+    )
+    parser.set_defaults(func=run)
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    if args.user and sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"Senha SMTP de {args.user}: ")
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the test from parsed arguments, print the report, record it; return the exit code."""
+    _tolerate_unencodable(sys.stdout)
+    _tolerate_unencodable(sys.stderr)
+    try:
+        password = _password(args)
+        if args.user and password is None:
+            raise ValueError(
+                f"Informe a senha de {args.user} na variável de ambiente {PASSWORD_ENV} "
+                "(ou rode num terminal para digitá-la)."
+            )
+        result = run_smtp_test(
+            args.host,
+            args.port,
+            args.security,
+            user=args.user,
+            password=password,
+            from_addr=args.from_addr,
+            to_addr=args.to_addr,
+            timeout=args.timeout,
+            verify_tls=not args.insecure,
+            cafile=args.cafile,
+            auth_mechanism=args.auth_mechanism,
+        )
+    except ValueError as error:
+        print(f"carteiro {COMMAND}: erro: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (KeyboardInterrupt, EOFError):
+        print(f"carteiro {COMMAND}: cancelado.", file=sys.stderr)
+        return EXIT_USAGE
+    print_report(result, sys.stdout)
+    if not args.no_record:
+        _record(result, args.source, args.sender_id)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _default_source() -> str:
+    """The ERP database the audit would read, so a recorded test counts for condition 2."""
+    try:
+        return resolve_source().url
+    except CarteiroError as error:
+        print(f"Aviso: {error}; o teste fica no histórico como {MANUAL_SOURCE!r}.", file=sys.stderr)
+        return MANUAL_SOURCE
+
+
+def _record(result: SmtpTestResult, source: str | None, sender_id: int | None) -> None:
+    source = source or _default_source()
+    try:
+        store = StateStore()
+        store.record_sender_test(result, source=source, sender_id=sender_id)
+    except (OSError, sqlite3.Error) as error:
+        print(f"Aviso: o resultado não foi gravado no histórico ({error}).", file=sys.stderr)
+        return
+    who = f"remetente {sender_id}" if sender_id is not None else "teste avulso"
+    print(f"\nResultado gravado no histórico ({who}, origem {source_key(source)}).")
+
+
+def _tolerate_unencodable(stream: TextIO) -> None:
+    """Keep ✅/❌ from crashing a terminal whose encoding lacks them (e.g. cp1252)."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+
+
+def print_report(result: SmtpTestResult, out: TextIO) -> None:
+    """Human-readable report: header, stages, TLS, warnings, verdict and transcript."""
+    print(
+        f"Teste do remetente {result.from_addr} -> {result.to_addr} via "
+        f"{result.host}:{result.port} (segurança: {result.security})",
+        file=out,
+    )
+    print("", file=out)
+    for stage in result.stages:
+        mark = "✅" if stage.ok else "❌"
+        code = "" if stage.code is None else str(stage.code)
+        text = " | ".join(stage.text.splitlines())
+        line = f"{mark} {stage.label:<10} {stage.elapsed_ms:>8.1f} ms  {code:>3}  {text}"
+        print(line.rstrip(), file=out)
+    if result.tls is not None:
+        _print_tls(result.tls, out)
+    if result.warnings:
+        print("\nAvisos:", file=out)
+        for warning in result.warnings:
+            print(f"  ⚠️  {warning}", file=out)
+    print("", file=out)
+    if result.ok:
+        print(f"✅ Sucesso: {result.message}", file=out)
+    else:
+        label = next((s.label for s in result.stages if s.name == result.failed_stage), "")
+        print(f"❌ Falhou na etapa {label or result.failed_stage}: {result.message}", file=out)
+    print("\nTranscrição:", file=out)
+    for line in result.transcript:
+        print(f"  {line}", file=out)
+
+
+def _print_tls(tls: TlsInfo, out: TextIO) -> None:
+    verified = "verificado" if tls.verified else "NÃO verificado"
+    summary = f"{tls.protocol or '?'}, cifra {tls.cipher or '?'}, certificado {verified}"
+    print(f"\nTLS: {summary}", file=out)
+    details = (
+        ("Titular", tls.subject),
+        ("Emissor", tls.issuer),
+        ("Válido até", tls.not_after),
+        ("Nomes", ", ".join(tls.names) or None),
+    )
+    for name, value in details:
+        if value:
+            print(f"  {name}: {value}", file=out)

@@ -1,0 +1,1144 @@
+"""Sender test: send one test e-mail through an SMTP server and say where and why it fails.
+
+This is Carteiro's version of the ERP button «Remetente de Email > Ações > Testar». The ERP only
+says success or failure; here every step of the dialogue (connect, TLS, banner, EHLO, STARTTLS,
+AUTH, MAIL FROM, RCPT TO, DATA, QUIT) is timed and kept with the server's reply, like ``swaks``
+does, and a failure comes with a pt-BR explanation of what it means and what to check.
+
+Design choices worth knowing:
+
+* The dialogue is driven by :mod:`smtplib`; a small subclass only hooks ``_get_socket``,
+  ``send`` and ``getreply`` to time the stages and keep the transcript. SMTP is not
+  re-implemented.
+* For implicit TLS (``ssl``) the TLS handshake is its own stage, ``tls``, between ``connect``
+  (TCP) and ``banner``, so "the port is open but TLS fails" is told apart from "the port is
+  closed". For STARTTLS the handshake belongs to the ``starttls`` stage.
+* The timeout applies to each network operation (connect, each read), not to the whole test.
+* Credentials never reach the transcript, the stage texts or the message: every client line
+  sent during AUTH is replaced by ``***`` (the mechanism name is kept), and the password, its
+  base64, the base64 of the user and the base64 of the AUTH PLAIN blob are redacted wherever they
+  appear, server echoes included. The user name in plain text is not redacted: it is often the
+  sender address itself and is not a secret.
+* A network or SMTP problem never raises: it is a failed result. Only bad arguments raise
+  :class:`ValueError`, with a one-line pt-BR message.
+* When the diagnosis needs it, a short extra probe is made after the failure: after a banner
+  timeout or hang-up, a TLS handshake (does the port expect implicit TLS?); after an implicit TLS
+  handshake error, a plain read (does the port speak plain SMTP?); after a certificate error, an
+  unverified handshake to show the certificate that was presented.
+* Certificate details of an unverified connection (``verify_tls=False``, or the probe after a
+  verification error) are decoded with the ``cryptography`` package when it is installed;
+  without it those fields are ``None``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, make_msgid
+from typing import Any, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+
+SECURITY_SSL = "ssl"
+SECURITY_STARTTLS = "tls"
+SECURITY_NONE = "nenhuma"
+SECURITIES = (SECURITY_SSL, SECURITY_STARTTLS, SECURITY_NONE)
+
+STAGE_CONNECT = "connect"
+STAGE_TLS = "tls"
+STAGE_BANNER = "banner"
+STAGE_EHLO = "ehlo"
+STAGE_STARTTLS = "starttls"
+STAGE_AUTH = "auth"
+STAGE_MAIL_FROM = "mail_from"
+STAGE_RCPT_TO = "rcpt_to"
+STAGE_DATA = "data"
+STAGE_QUIT = "quit"
+
+#: Display names of the stages (pt-BR where a translation helps, SMTP verbs otherwise).
+STAGE_LABELS: dict[str, str] = {
+    STAGE_CONNECT: "Conexão",
+    STAGE_TLS: "TLS",
+    STAGE_BANNER: "Saudação",
+    STAGE_EHLO: "EHLO",
+    STAGE_STARTTLS: "STARTTLS",
+    STAGE_AUTH: "AUTH",
+    STAGE_MAIL_FROM: "MAIL FROM",
+    STAGE_RCPT_TO: "RCPT TO",
+    STAGE_DATA: "DATA",
+    STAGE_QUIT: "QUIT",
+}
+
+AUTH_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+DEFAULT_TIMEOUT = 15.0
+REDACTED = "***"
+TEST_SUBJECT = "Teste do remetente de e-mail - Carteiro"
+CERT_EXPIRY_WARNING_DAYS = 14
+
+# OpenSSL verification codes (X509_V_ERR_*) that get a specific explanation.
+_CERT_EXPIRED = 10
+_CERT_NOT_YET_VALID = 9
+_CERT_NAME_MISMATCH = frozenset({62, 64})  # host name, IP address
+_CERT_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
+
+# How much of the server's banner the plain-SMTP probe reads.
+_PROBE_READ_BYTES = 64
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the SMTP dialogue: how long it took and what the server replied."""
+
+    name: str
+    ok: bool
+    elapsed_ms: float
+    code: int | None = None
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        """Display name of the stage."""
+        return STAGE_LABELS.get(self.name, self.name)
+
+
+@dataclass(frozen=True)
+class TlsInfo:
+    """The TLS session and the server certificate (``not_after`` is ISO 8601 UTC)."""
+
+    protocol: str | None
+    cipher: str | None
+    subject: str | None
+    issuer: str | None
+    not_after: str | None
+    names: tuple[str, ...]
+    verified: bool
+
+
+@dataclass(frozen=True)
+class SmtpTestResult:
+    """Outcome of one sender test.
+
+    ``stages`` lists only the stages reached, in order (EHLO appears twice after STARTTLS).
+    ``failed_stage`` is ``None`` on success. Sequences are tuples so the result stays immutable.
+    """
+
+    ok: bool
+    failed_stage: str | None
+    message: str
+    host: str
+    port: int
+    security: str
+    from_addr: str
+    to_addr: str
+    started_at: str
+    stages: tuple[Stage, ...]
+    tls: TlsInfo | None
+    warnings: tuple[str, ...]
+    transcript: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (lists instead of tuples), e.g. for the dashboard."""
+        data = asdict(self)
+        data["stages"] = [asdict(stage) | {"label": stage.label} for stage in self.stages]
+        if self.tls is not None:
+            data["tls"]["names"] = list(self.tls.names)
+        data["warnings"] = list(self.warnings)
+        data["transcript"] = list(self.transcript)
+        return data
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments
+
+
+@dataclass(frozen=True)
+class _Params:
+    host: str
+    port: int
+    security: str
+    user: str | None
+    password: str | None = field(repr=False)
+    from_addr: str
+    to_addr: str
+    timeout: float
+    context: ssl.SSLContext | None
+    auth_mechanism: str | None
+    local_hostname: str | None
+
+    @property
+    def target(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def _check_address(value: str | None, role: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValueError(f"Informe o endereço do {role}.")
+    try:
+        info = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError(f"Endereço de {role} inválido: {text!r}.") from None
+    return info.ascii_email or info.normalized
+
+
+def _check_port(port: object) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError(f"Porta inválida: {port!r} (use um número de 1 a 65535).")
+    return port
+
+
+def _check_security(security: object) -> str:
+    word = str(security or "").strip().lower()
+    if word not in SECURITIES:
+        raise ValueError(f"Segurança desconhecida: {security!r} (use ssl, tls ou nenhuma).")
+    return word
+
+
+def _check_timeout(timeout: object) -> float:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise ValueError(f"Tempo limite inválido: {timeout!r} (use segundos, maior que zero).")
+    return float(timeout)
+
+
+def _check_mechanism(mechanism: str | None) -> str | None:
+    if mechanism is None:
+        return None
+    word = mechanism.strip().upper()
+    if word not in AUTH_MECHANISMS:
+        raise ValueError(
+            f"Método de autenticação desconhecido: {mechanism!r} (use PLAIN, LOGIN ou CRAM-MD5)."
+        )
+    return word
+
+
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _tls_context(
+    verify_tls: bool, ssl_context: ssl.SSLContext | None, cafile: str | None
+) -> ssl.SSLContext:
+    if ssl_context is not None:
+        if cafile is not None or not verify_tls:
+            raise ValueError(
+                "Use ssl_context sozinho: ele já define a CA e a verificação do certificado."
+            )
+        return ssl_context
+    if not verify_tls:
+        if cafile is not None:
+            raise ValueError("Com a verificação de TLS desativada, a CA (cafile) não é usada.")
+        return _unverified_context()
+    context = ssl.create_default_context()
+    if cafile is not None:
+        try:
+            context.load_verify_locations(cafile=cafile)
+        except (OSError, ssl.SSLError):
+            raise ValueError(f"Não foi possível ler a CA em {cafile!r}.") from None
+    return context
+
+
+def _params(
+    host: str,
+    port: int,
+    security: str,
+    *,
+    user: str | None,
+    password: str | None,
+    from_addr: str | None,
+    to_addr: str,
+    timeout: float,
+    verify_tls: bool,
+    ssl_context: ssl.SSLContext | None,
+    cafile: str | None,
+    auth_mechanism: str | None,
+    local_hostname: str | None,
+) -> _Params:
+    clean_host = (host or "").strip()
+    if not clean_host:
+        raise ValueError("Informe o servidor SMTP (host).")
+    word = _check_security(security)
+    clean_user = (user or "").strip() or None
+    if clean_user is not None and password is None:
+        raise ValueError(f"Informe a senha do usuário {clean_user}.")
+    if from_addr is None and clean_user is not None and "@" in clean_user:
+        from_addr = clean_user
+    return _Params(
+        host=clean_host,
+        port=_check_port(port),
+        security=word,
+        user=clean_user,
+        password=password,
+        from_addr=_check_address(from_addr, "remetente"),
+        to_addr=_check_address(to_addr, "destinatário"),
+        timeout=_check_timeout(timeout),
+        context=None if word == SECURITY_NONE else _tls_context(verify_tls, ssl_context, cafile),
+        auth_mechanism=_check_mechanism(auth_mechanism),
+        local_hostname=local_hostname,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Transcript, redaction and stage timing
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+class _Redactor:
+    """Replaces every known form of the credentials by ``***``."""
+
+    def __init__(self, user: str | None, password: str | None) -> None:
+        encoded: set[str] = set()
+        plain: set[str] = set()
+        if password:
+            plain.add(password)
+            encoded.add(_b64(password).rstrip("="))
+            encoded.add(_b64(f"\0{user or ''}\0{password}").rstrip("="))
+        if user:
+            encoded.add(_b64(user).rstrip("="))
+        # Base64 forms match with or without their padding; longest first, so a secret that
+        # contains another is removed whole.
+        patterns = [(s, re.escape(s) + "=*") for s in encoded] + [(s, re.escape(s)) for s in plain]
+        patterns.sort(key=lambda item: len(item[0]), reverse=True)
+        self._pattern = re.compile("|".join(p for _, p in patterns)) if patterns else None
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub(REDACTED, text) if self._pattern else text
+
+
+class _Recorder:
+    """Keeps the stages and the transcript while the dialogue runs."""
+
+    def __init__(self, redact: _Redactor) -> None:
+        self.redact = redact
+        self.stages: list[Stage] = []
+        self.transcript: list[str] = []
+        self.current: str | None = None
+        self._started = 0.0
+
+    def begin(self, name: str) -> None:
+        self.current = name
+        self._started = time.perf_counter()
+
+    def end(self, ok: bool, code: int | None = None, text: str = "") -> Stage:
+        elapsed = round((time.perf_counter() - self._started) * 1000, 1)
+        stage = Stage(self.current or "?", ok, elapsed, code, self.redact(text))
+        self.stages.append(stage)
+        self.current = None
+        return stage
+
+    def fail(self, exc: BaseException, timeout: float) -> None:
+        """Close the running stage as failed, with the server's code when there is one."""
+        if self.current is None:
+            return
+        code = exc.smtp_code if isinstance(exc, smtplib.SMTPResponseException) else None
+        self.end(False, code, _error_summary(exc, timeout))
+
+    def note(self, text: str) -> None:
+        self.transcript.append(self.redact(f"* {text}"))
+
+    def client(self, line: str) -> None:
+        self.transcript.append(self.redact(f"C: {line}"))
+
+    def server(self, line: str) -> None:
+        self.transcript.append(self.redact(f"S: {line}"))
+
+
+def _exception_text(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _decode(exc.smtp_error)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return exc.verify_message or str(exc)
+    return str(exc) or type(exc).__name__
+
+
+def _error_summary(exc: BaseException, timeout: float) -> str:
+    """Short pt-BR text of a failed stage (the transcript keeps the technical error)."""
+    if isinstance(exc, smtplib.SMTPResponseException | ssl.SSLCertVerificationError):
+        return _exception_text(exc)
+    known: tuple[tuple[type[BaseException], str], ...] = (
+        (socket.gaierror, "nome não encontrado (DNS)"),
+        (ConnectionRefusedError, "conexão recusada"),
+        (TimeoutError, f"sem resposta em {timeout:g} s"),
+        (ssl.SSLError, f"falha na negociação TLS: {_exception_text(exc)}"),
+        (ConnectionError, "conexão encerrada pelo servidor"),
+        (smtplib.SMTPServerDisconnected, "conexão encerrada pelo servidor"),
+    )
+    for kind, text in known:
+        if _find(exc, kind) is not None:
+            return text
+    return _exception_text(exc)
+
+
+def _decode(data: bytes | str) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+
+
+def _client_lines(data: bytes | str) -> list[str]:
+    text = _decode(data)
+    lines = text.split("\r\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+class _TracingSMTP(smtplib.SMTP):
+    """``smtplib.SMTP`` that times the connection stages and records the transcript.
+
+    With ``implicit_tls`` set, the socket is wrapped right after the TCP connection (``ssl``
+    security), as ``smtplib.SMTP_SSL`` does, but as a separately timed stage.
+    """
+
+    def __init__(
+        self,
+        recorder: _Recorder,
+        *,
+        timeout: float,
+        local_hostname: str | None,
+        implicit_tls: ssl.SSLContext | None,
+    ) -> None:
+        self._recorder = recorder
+        self._implicit_tls = implicit_tls
+        self.hide_client_lines = False
+        super().__init__(local_hostname=local_hostname, timeout=timeout)
+
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
+        # smtplib only sets _host (used as the TLS server name) when the host is given to
+        # __init__; the test connects explicitly so it can time the stages.
+        self._host = host
+        return super().connect(host, port, source_address)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        rec = self._recorder
+        sock = super()._get_socket(host, port, timeout)
+        peer = sock.getpeername()
+        rec.end(True, None, f"{peer[0]} porta {peer[1]}")
+        rec.note(f"Conectado a {peer[0]} porta {peer[1]}")
+        if self._implicit_tls is not None:
+            rec.begin(STAGE_TLS)
+            try:
+                sock = self._implicit_tls.wrap_socket(sock, server_hostname=host)
+            except BaseException:
+                sock.close()
+                raise
+            rec.end(True, None, _tls_summary(sock))
+            rec.note(f"TLS estabelecido: {_tls_summary(sock)}")
+        rec.begin(STAGE_BANNER)
+        return sock
+
+    def send(self, s: bytes | str) -> None:
+        for line in _client_lines(s):
+            self._recorder.client(self._hidden(line) if self.hide_client_lines else line)
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, message = super().getreply()
+        lines = _decode(message).split("\n")
+        for index, line in enumerate(lines):
+            separator = "-" if index < len(lines) - 1 else " "
+            self._recorder.server(f"{code}{separator}{line}".rstrip())
+        return code, message
+
+    @staticmethod
+    def _hidden(line: str) -> str:
+        """An AUTH exchange line with its credentials replaced (mechanism name kept)."""
+        words = line.split(" ", 2)
+        if words[0].upper() == "AUTH" and len(words) >= 2:
+            return " ".join(words[:2] + ([REDACTED] if len(words) > 2 else []))
+        return REDACTED
+
+
+# --------------------------------------------------------------------------------------------
+# TLS details
+
+
+def _tls_summary(sock: ssl.SSLSocket) -> str:
+    cipher = sock.cipher()
+    return f"{sock.version()} {cipher[0] if cipher else ''}".strip()
+
+
+def _name_string(rdns: Any) -> str | None:
+    """An OpenSSL-style DN tuple as ``CN=...,O=...`` (most specific first, like RFC 4514)."""
+    short = {
+        "commonName": "CN",
+        "organizationName": "O",
+        "organizationalUnitName": "OU",
+        "countryName": "C",
+        "stateOrProvinceName": "ST",
+        "localityName": "L",
+        "emailAddress": "E",
+    }
+    parts = [f"{short.get(key, key)}={value}" for rdn in rdns for key, value in rdn]
+    return ",".join(reversed(parts)) or None
+
+
+def _from_peercert(cert: dict[str, Any]) -> tuple[str | None, str | None, str | None, list[str]]:
+    not_after = None
+    if cert.get("notAfter"):
+        seconds = ssl.cert_time_to_seconds(cert["notAfter"])
+        not_after = datetime.fromtimestamp(seconds, UTC).isoformat()
+    names = [value for _kind, value in cert.get("subjectAltName", ())]
+    return (
+        _name_string(cert.get("subject", ())),
+        _name_string(cert.get("issuer", ())),
+        not_after,
+        names,
+    )
+
+
+def _from_der(der: bytes | None) -> tuple[str | None, str | None, str | None, list[str]]:
+    """Decode a certificate that was not verified (``getpeercert()`` is then empty)."""
+    if not der:
+        return None, None, None, []
+    try:
+        from cryptography import x509
+    except ImportError:  # optional: only the details of unverified certificates need it
+        return None, None, None, []
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        names: list[str] = []
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
+            names += [str(v) for v in san.get_values_for_type(x509.IPAddress)]
+        except x509.ExtensionNotFound:
+            pass
+        return (
+            cert.subject.rfc4514_string(),
+            cert.issuer.rfc4514_string(),
+            cert.not_valid_after_utc.isoformat(),
+            names,
+        )
+    except ValueError:
+        return None, None, None, []
+
+
+def _tls_info(sock: ssl.SSLSocket, verified: bool) -> TlsInfo:
+    cert = sock.getpeercert() if verified else None
+    if cert:
+        subject, issuer, not_after, names = _from_peercert(cert)
+    else:
+        subject, issuer, not_after, names = _from_der(sock.getpeercert(binary_form=True))
+    cipher = sock.cipher()
+    return TlsInfo(
+        protocol=sock.version(),
+        cipher=cipher[0] if cipher else None,
+        subject=subject,
+        issuer=issuer,
+        not_after=not_after,
+        names=tuple(names),
+        verified=verified,
+    )
+
+
+def _verifies(context: ssl.SSLContext) -> bool:
+    return context.verify_mode != ssl.CERT_NONE
+
+
+# --------------------------------------------------------------------------------------------
+# Probes made after a failure, to tell the user what the port really speaks
+
+
+def _answers_tls(host: str, port: int, timeout: float) -> bool:
+    """Whether the port completes a TLS handshake (i.e. expects implicit TLS)."""
+    try:
+        with (
+            socket.create_connection((host, port), timeout) as raw,
+            _unverified_context().wrap_socket(raw, server_hostname=host),
+        ):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _greets_in_plain(host: str, port: int, timeout: float) -> bool:
+    """Whether the port sends a plain SMTP greeting (``220``) without TLS."""
+    try:
+        with socket.create_connection((host, port), timeout) as sock:
+            return sock.recv(_PROBE_READ_BYTES).startswith(b"220")
+    except OSError:
+        return False
+
+
+def _presented_certificate(p: _Params) -> TlsInfo | None:
+    """The certificate the server presents, fetched without verification (after a failure)."""
+    context = _unverified_context()
+    try:
+        if p.security == SECURITY_SSL:
+            with (
+                socket.create_connection((p.host, p.port), p.timeout) as raw,
+                context.wrap_socket(raw, server_hostname=p.host) as sock,
+            ):
+                return _tls_info(sock, verified=False)
+        with smtplib.SMTP(
+            p.host, p.port, local_hostname=p.local_hostname, timeout=p.timeout
+        ) as client:
+            client.starttls(context=context)
+            assert isinstance(client.sock, ssl.SSLSocket)
+            return _tls_info(client.sock, verified=False)
+    except (OSError, ValueError, AssertionError):
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Explanations (pt-BR)
+
+
+class _Refused(Exception):
+    """The server answered a stage with an error code; the stage is already recorded."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(code, text)
+        self.code = code
+        self.text = text
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _find(exc: BaseException, kind: type[_E]) -> _E | None:
+    return next((e for e in _chain(exc) if isinstance(e, kind)), None)
+
+
+def _reply(code: int, text: str) -> str:
+    return f"{code} {text}".strip()
+
+
+def _cert_message(p: _Params, error: ssl.SSLCertVerificationError, tls: TlsInfo | None) -> str:
+    code = error.verify_code
+    if code == _CERT_EXPIRED:
+        when = f" em {tls.not_after[:10]}" if tls and tls.not_after else ""
+        return (
+            f"O certificado TLS do servidor {p.host} expirou{when}. O administrador do servidor "
+            "de e-mail precisa renová-lo; até lá o envio com verificação de certificado falha."
+        )
+    if code == _CERT_NOT_YET_VALID:
+        return (
+            "O certificado TLS do servidor ainda não é válido (começa a valer no futuro). "
+            "Confira a data e a hora desta máquina e do servidor."
+        )
+    if code in _CERT_NAME_MISMATCH:
+        names = f" (ele vale para: {', '.join(tls.names)})" if tls and tls.names else ""
+        return (
+            f"O certificado TLS não vale para o nome {p.host!r}{names}. Use no remetente o "
+            "nome do servidor que aparece no certificado, não um IP ou outro apelido."
+        )
+    if code in _CERT_UNTRUSTED:
+        return (
+            f"O certificado TLS do servidor não é de uma autoridade confiável "
+            f"({error.verify_message}): é autoassinado ou de uma CA desconhecida. Instale no "
+            "servidor um certificado de uma CA reconhecida ou, se a CA for interna, configure-a "
+            "como confiável (opção --cafile)."
+        )
+    return f"O certificado TLS do servidor foi rejeitado: {error.verify_message or error}."
+
+
+def _timeout_message(p: _Params, stage: str) -> str:
+    if stage == STAGE_CONNECT:
+        return (
+            f"Sem resposta de {p.target} em {p.timeout:g} s ao abrir a conexão. Um firewall pode "
+            "estar descartando o tráfego (muitas redes bloqueiam a porta 25), ou o host ou a "
+            "porta estão errados."
+        )
+    if stage == STAGE_BANNER:
+        return (
+            f"O servidor {p.target} aceitou a conexão, mas não enviou a saudação SMTP (220) em "
+            f"{p.timeout:g} s. Pode não ser um servidor de e-mail, estar sobrecarregado ou "
+            "esperar SSL nessa porta (a 465 costuma ser SSL)."
+        )
+    return (
+        f"O servidor parou de responder na etapa {STAGE_LABELS[stage]} ({p.timeout:g} s sem "
+        "resposta). Tente de novo; se persistir, confira o servidor e a rede."
+    )
+
+
+def _hangup_message(p: _Params, stage: str) -> str:
+    if stage == STAGE_BANNER:
+        return (
+            f"O servidor {p.target} fechou a conexão sem enviar a saudação SMTP. Pode estar "
+            "bloqueando o IP desta máquina, limitando conexões, ou esperar SSL nessa porta."
+        )
+    return (
+        f"O servidor encerrou a conexão na etapa {STAGE_LABELS[stage]}. Confira os registros "
+        "(logs) do servidor de e-mail; pode ser bloqueio do IP ou limite de conexões."
+    )
+
+
+def _expects_implicit_tls(p: _Params, stage: str) -> bool:
+    """After a silent or closed banner on a plain connection: does the port want TLS first?"""
+    return (
+        stage == STAGE_BANNER
+        and p.security != SECURITY_SSL
+        and _answers_tls(p.host, p.port, p.timeout)
+    )
+
+
+def _implicit_tls_hint(p: _Params) -> str:
+    return (
+        f"O servidor {p.target} não fala SMTP sem criptografia nessa porta: ele espera "
+        "SSL/TLS implícito (aceitou uma negociação TLS). Escolha a segurança 'ssl' (a porta 465 "
+        "costuma ser SSL)."
+    )
+
+
+def _plain_smtp_hint(p: _Params) -> str:
+    return (
+        f"A porta {p.port} de {p.host} fala SMTP sem TLS implícito, mas a segurança escolhida "
+        "foi 'ssl'. Escolha 'tls' (STARTTLS, comum na porta 587) ou confira a porta (a de SSL "
+        "costuma ser a 465)."
+    )
+
+
+def _handshake_message(p: _Params, stage: str, error: BaseException) -> str:
+    if stage == STAGE_TLS and _greets_in_plain(p.host, p.port, p.timeout):
+        return _plain_smtp_hint(p)
+    reason = getattr(error, "reason", None) or _exception_text(error)
+    return (
+        f"A negociação TLS com {p.target} falhou ({reason}). O servidor pode não falar TLS "
+        "nessa porta ou exigir uma versão de TLS ou cifra incompatível."
+    )
+
+
+def _auth_message(p: _Params, code: int, text: str) -> str:
+    reply = _reply(code, text)
+    if code == 538:
+        return (
+            f"O servidor exige criptografia para autenticar ({reply}). Escolha a segurança "
+            "'tls' ou 'ssl' para este remetente."
+        )
+    if 400 <= code < 500:
+        return f"Falha temporária na autenticação ({reply}). Tente de novo em alguns minutos."
+    return (
+        f"O servidor recusou o usuário ou a senha ({reply}). Confira o usuário (geralmente o "
+        "e-mail completo) e a senha do remetente; no Gmail e no Microsoft 365 pode ser preciso "
+        "uma senha de app ou liberar o SMTP autenticado na conta."
+    )
+
+
+def _auth_required(reply: str) -> str:
+    return (
+        f"O servidor exige autenticação antes de aceitar o e-mail ({reply}). Informe o usuário "
+        "e a senha do remetente."
+    )
+
+
+def _refusal_message(p: _Params, stage: str, code: int, text: str) -> str:
+    reply = _reply(code, text)
+    temporary = 400 <= code < 500
+    if stage == STAGE_BANNER:
+        return (
+            f"O servidor respondeu à conexão com {reply} em vez da saudação 220: recusou a "
+            "sessão. Em geral o IP desta máquina está bloqueado ou há limite de conexões; "
+            "confira com o administrador do servidor."
+        )
+    if stage == STAGE_EHLO:
+        return f"O servidor recusou o EHLO ({reply}). Confira com o administrador do servidor."
+    if stage == STAGE_STARTTLS:
+        return (
+            f"O servidor recusou o comando STARTTLS ({reply}). O TLS pode estar indisponível "
+            "no servidor; confira com o administrador ou tente 'ssl' na porta 465."
+        )
+    if stage == STAGE_AUTH:
+        return _auth_message(p, code, text)
+    if stage in (STAGE_MAIL_FROM, STAGE_RCPT_TO) and code == 530:
+        return _auth_required(reply)
+    if temporary:
+        return (
+            f"O servidor adiou a etapa {STAGE_LABELS[stage]} com {reply} (falha temporária: "
+            "limite de envio, greylisting ou problema no servidor). Tente de novo mais tarde."
+        )
+    if stage == STAGE_MAIL_FROM:
+        return (
+            f"O servidor recusou o remetente {p.from_addr} ({reply}). O endereço de origem "
+            "precisa ser uma conta (ou alias) que o usuário autenticado pode usar, de um domínio "
+            "que o servidor aceita."
+        )
+    if stage == STAGE_RCPT_TO:
+        return (
+            f"O servidor recusou o destinatário {p.to_addr} ({reply}). Confira o endereço; se "
+            "ele é de outro domínio, o servidor pode estar negando o repasse (relay) — "
+            "autentique-se com usuário e senha."
+        )
+    if stage == STAGE_DATA:
+        return (
+            f"O servidor recusou a mensagem depois de recebê-la (DATA: {reply}). Pode ser filtro "
+            "antispam, política de conteúdo, limite de tamanho ou cota de envio; confira os "
+            "registros (logs) do servidor de e-mail."
+        )
+    return f"O servidor recusou a etapa {STAGE_LABELS.get(stage, stage)} ({reply})."
+
+
+def _connect_message(p: _Params, exc: BaseException) -> str:
+    if _find(exc, socket.gaierror) is not None:
+        return (
+            f"Não foi possível encontrar o servidor {p.host} (falha na resolução de nome, DNS). "
+            "Confira se o host do remetente está escrito corretamente e se esta máquina tem "
+            "DNS funcionando."
+        )
+    if _find(exc, ConnectionRefusedError) is not None:
+        return (
+            f"A conexão com {p.target} foi recusada: nenhum serviço escuta nessa porta, ou um "
+            "firewall rejeitou a conexão. Confira a porta (587 para STARTTLS, 465 para SSL) e se "
+            "o servidor de e-mail está no ar."
+        )
+    if _find(exc, TimeoutError) is not None:
+        return _timeout_message(p, STAGE_CONNECT)
+    return (
+        f"Falha de rede ao conectar em {p.target}: {_exception_text(exc)}. Confira a rede desta "
+        "máquina até o servidor."
+    )
+
+
+def _error_message(p: _Params, stage: str, exc: BaseException) -> str:
+    """Explain an exception raised during ``stage`` (never a server reply code)."""
+    if stage == STAGE_CONNECT:
+        return _connect_message(p, exc)
+    if isinstance(exc, smtplib.SMTPDataError) and stage == STAGE_DATA:
+        reply = _reply(exc.smtp_code, _decode(exc.smtp_error))
+        return (
+            f"O servidor recusou o comando DATA ({reply}), antes de receber a mensagem. "
+            "Confira o remetente e o destinatário e os registros (logs) do servidor."
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _refusal_message(p, stage, exc.smtp_code, _decode(exc.smtp_error))
+    if stage == STAGE_AUTH and _find(exc, UnicodeEncodeError) is not None:
+        return (
+            "O usuário ou a senha têm acentos ou outros caracteres fora do ASCII, que a "
+            "autenticação SMTP deste teste não consegue enviar. Confira se estão corretos."
+        )
+    if _find(exc, TimeoutError) is not None:
+        if _expects_implicit_tls(p, stage):
+            return _implicit_tls_hint(p)
+        return _timeout_message(p, stage)
+    tls_error = _find(exc, ssl.SSLError)
+    if tls_error is not None and stage in (STAGE_TLS, STAGE_STARTTLS):
+        return _handshake_message(p, stage, tls_error)
+    if stage in (STAGE_TLS, STAGE_STARTTLS) and isinstance(exc, ConnectionError):
+        return _handshake_message(p, stage, exc)
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
+        if _expects_implicit_tls(p, stage):
+            return _implicit_tls_hint(p)
+        return _hangup_message(p, stage)
+    return (
+        f"Erro inesperado na etapa {STAGE_LABELS.get(stage, stage)}: "
+        f"{type(exc).__name__}: {_exception_text(exc)}."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The dialogue
+
+
+def build_test_message(
+    from_addr: str, to_addr: str, host: str, port: int, security: str, when: datetime
+) -> EmailMessage:
+    """The short pt-BR test e-mail: it names Carteiro, the sender, the server and the time."""
+    local = when.astimezone()
+    offset = local.strftime("%z")
+    stamp = f"{local:%d/%m/%Y às %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["Subject"] = TEST_SUBJECT
+    message["From"] = from_addr
+    message["To"] = to_addr
+    message["Date"] = format_datetime(local)
+    message["Message-ID"] = make_msgid("carteiro", domain=from_addr.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Mailer"] = "Carteiro"
+    body = (
+        "Olá!\n\n"
+        "Este é um e-mail de teste enviado pelo Carteiro para verificar o remetente "
+        f"{from_addr}.\n\n"
+        f"Servidor: {host}:{port} (segurança: {security})\n"
+        f"Enviado em: {stamp}\n\n"
+        "Se esta mensagem chegou, o remetente consegue enviar e-mails. "
+        "Nenhuma ação é necessária.\n"
+    )
+    message.set_content(body, cte="quoted-printable")
+    return message
+
+
+class _Dialogue:
+    """One run of the test: the steps in order, each recorded as a stage."""
+
+    def __init__(self, p: _Params, rec: _Recorder, started: datetime) -> None:
+        self.p = p
+        self.rec = rec
+        self.started = started
+        self.warnings: list[str] = []
+        self.tls: TlsInfo | None = None
+        self.client = _TracingSMTP(
+            rec,
+            timeout=p.timeout,
+            local_hostname=p.local_hostname,
+            implicit_tls=p.context if p.security == SECURITY_SSL else None,
+        )
+
+    def step(
+        self, name: str, call: Callable[[], tuple[int, bytes]], expected: tuple[int, ...]
+    ) -> tuple[int, str]:
+        """Run one SMTP command as stage ``name``; a reply outside ``expected`` is a refusal."""
+        self.rec.begin(name)
+        code, raw = call()
+        text = _decode(raw)
+        ok = code in expected
+        self.rec.end(ok, code, text)
+        if not ok:
+            raise _Refused(code, text)
+        return code, text
+
+    def run(self) -> None:
+        p, rec = self.p, self.rec
+        rec.begin(STAGE_CONNECT)
+        rec.note(f"Conectando a {p.target} (segurança: {p.security})")
+        code, raw = self.client.connect(p.host, p.port)
+        text = _decode(raw)
+        rec.end(code == 220, code, text)
+        if code != 220:
+            raise _Refused(code, text)
+        if isinstance(self.client.sock, ssl.SSLSocket):
+            self._note_tls(self.client.sock)
+        self.step(STAGE_EHLO, self.client.ehlo, (250,))
+        if p.security == SECURITY_STARTTLS:
+            self._starttls()
+        elif p.security == SECURITY_NONE:
+            self._warn_plain()
+        if p.user is not None:
+            self._auth()
+        self.step(STAGE_MAIL_FROM, lambda: self.client.mail(p.from_addr), (250,))
+        self.step(STAGE_RCPT_TO, lambda: self.client.rcpt(p.to_addr), (250, 251))
+        message = build_test_message(
+            p.from_addr, p.to_addr, p.host, p.port, p.security, self.started
+        )
+        self.step(STAGE_DATA, lambda: self.client.data(message.as_bytes()), (250,))
+        self.quit(after_success=True)
+
+    def _starttls(self) -> None:
+        rec = self.rec
+        rec.begin(STAGE_STARTTLS)
+        if not self.client.has_extn("starttls"):
+            rec.end(False, None, "STARTTLS não anunciado no EHLO")
+            raise _NotOffered(
+                f"O servidor {self.p.target} não oferece STARTTLS (não aparece na resposta ao "
+                "EHLO). Se a porta for a 465, escolha 'ssl'; senão, confira se o servidor tem "
+                "TLS habilitado. Com 'nenhuma', a senha iria sem criptografia."
+            )
+        assert self.p.context is not None
+        code, raw = self.client.starttls(context=self.p.context)
+        assert isinstance(self.client.sock, ssl.SSLSocket)
+        rec.end(True, code, _decode(raw))
+        rec.note(f"TLS estabelecido: {_tls_summary(self.client.sock)}")
+        self._note_tls(self.client.sock)
+        self.step(STAGE_EHLO, self.client.ehlo, (250,))
+
+    def _note_tls(self, sock: ssl.SSLSocket) -> None:
+        assert self.p.context is not None
+        self.tls = _tls_info(sock, verified=_verifies(self.p.context))
+        if not self.tls.verified:
+            self.warnings.append(
+                "A verificação do certificado TLS está desativada: a conexão é criptografada, "
+                "mas nada garante que o servidor é quem diz ser."
+            )
+        self._warn_expiry()
+
+    def _warn_expiry(self) -> None:
+        if self.tls is None or self.tls.not_after is None:
+            return
+        days = (datetime.fromisoformat(self.tls.not_after) - datetime.now(UTC)).days
+        if 0 <= days <= CERT_EXPIRY_WARNING_DAYS:
+            self.warnings.append(
+                f"O certificado TLS do servidor vence em {days} dia(s) "
+                f"({self.tls.not_after[:10]}): peça a renovação ao administrador."
+            )
+
+    def _warn_plain(self) -> None:
+        self.warnings.append(
+            "Conexão sem criptografia (segurança 'nenhuma'): usuário, senha e mensagens "
+            "trafegam em texto aberto na rede."
+        )
+        if self.client.has_extn("starttls"):
+            self.warnings.append(
+                "O servidor oferece STARTTLS: escolha a segurança 'tls' para criptografar a "
+                "conexão."
+            )
+
+    def _auth(self) -> None:
+        p, rec, client = self.p, self.rec, self.client
+        rec.begin(STAGE_AUTH)
+        if not client.has_extn("auth"):
+            rec.end(False, None, "AUTH não anunciado no EHLO")
+            raise _NotOffered(self._no_auth_message())
+        offered = client.esmtp_features["auth"].upper().split()
+        wanted = [p.auth_mechanism] if p.auth_mechanism else list(AUTH_MECHANISMS)
+        if not any(m in offered for m in wanted):
+            rec.end(False, None, f"métodos oferecidos: {' '.join(offered)}")
+            raise _NotOffered(
+                f"O servidor não oferece o método de autenticação {' ou '.join(wanted)} "
+                f"(oferece: {', '.join(offered) or 'nenhum'})."
+            )
+        client.hide_client_lines = True
+        try:
+            code, raw = self._login(offered)
+        finally:
+            client.hide_client_lines = False
+        rec.end(True, code, _decode(raw))
+
+    def _login(self, offered: list[str]) -> tuple[int, bytes]:
+        p, client = self.p, self.client
+        assert p.user is not None and p.password is not None
+        if p.auth_mechanism is None:
+            return client.login(p.user, p.password)
+        client.user, client.password = p.user, p.password
+        authobject = getattr(client, "auth_" + p.auth_mechanism.lower().replace("-", "_"))
+        return client.auth(p.auth_mechanism, authobject)
+
+    def _no_auth_message(self) -> str:
+        if self.p.security == SECURITY_NONE and self.client.has_extn("starttls"):
+            return (
+                "O servidor só oferece autenticação (AUTH) depois do STARTTLS. Escolha a "
+                "segurança 'tls' para este remetente."
+            )
+        return (
+            "O servidor não oferece autenticação (AUTH) nesta porta. Confira a porta (para "
+            "envio autenticado, 587 com 'tls' ou 465 com 'ssl') ou deixe o usuário em branco "
+            "se o servidor libera o envio pelo IP."
+        )
+
+    def quit(self, *, after_success: bool) -> None:
+        """Send QUIT; after an accepted message a bad QUIT is only a warning."""
+        self.rec.begin(STAGE_QUIT)
+        try:
+            code, raw = self.client.quit()
+        except (OSError, smtplib.SMTPException) as exc:
+            self.rec.fail(exc, self.p.timeout)
+            self.client.close()
+            if after_success:
+                self.warnings.append(
+                    "O servidor não respondeu ao QUIT, mas a mensagem já tinha sido aceita."
+                )
+            return
+        self.rec.end(200 <= code < 300, code, _decode(raw))
+
+
+class _NotOffered(Exception):
+    """A needed extension (STARTTLS, AUTH, a mechanism) is missing; the message says which."""
+
+
+def run_smtp_test(
+    host: str,
+    port: int,
+    security: str,
+    *,
+    to_addr: str,
+    from_addr: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    verify_tls: bool = True,
+    ssl_context: ssl.SSLContext | None = None,
+    cafile: str | None = None,
+    auth_mechanism: str | None = None,
+    local_hostname: str | None = None,
+) -> SmtpTestResult:
+    """Send one test e-mail and report every stage; never raises for network/SMTP problems.
+
+    ``security`` is ``ssl`` (implicit TLS), ``tls`` (STARTTLS required) or ``nenhuma``
+    (plain, reported as a warning). ``from_addr`` defaults to ``user`` when that is an
+    address. AUTH is done only when ``user`` is given; ``auth_mechanism`` forces PLAIN, LOGIN
+    or CRAM-MD5 (default: the best one smtplib and the server share). TLS is verified with
+    ``ssl.create_default_context()`` (plus ``cafile`` when given) unless ``verify_tls`` is
+    false or ``ssl_context`` is given. ``local_hostname`` is the EHLO name (default: this
+    machine's FQDN, as smtplib does).
+
+    Raises ``ValueError`` (pt-BR message) for bad arguments only.
+    """
+    p = _params(
+        host, port, security, user=user, password=password, from_addr=from_addr,
+        to_addr=to_addr, timeout=timeout, verify_tls=verify_tls, ssl_context=ssl_context,
+        cafile=cafile, auth_mechanism=auth_mechanism, local_hostname=local_hostname,
+    )  # fmt: skip
+    started = datetime.now(UTC)
+    rec = _Recorder(_Redactor(p.user, p.password))
+    warnings: list[str] = []
+    if password and p.user is None:
+        warnings.append("Senha informada sem usuário: a autenticação (AUTH) não foi feita.")
+    dialogue = _Dialogue(p, rec, started)
+    failed_stage, message = _converse(dialogue)
+    if failed_stage is None:
+        message = (
+            f"O servidor {p.target} aceitou o e-mail de teste para {p.to_addr}. Confira se ele "
+            "chegou à caixa de entrada (e não ao spam): o servidor aceitar não garante a "
+            "entrega final."
+        )
+    return SmtpTestResult(
+        ok=failed_stage is None,
+        failed_stage=failed_stage,
+        message=rec.redact(message),
+        host=p.host,
+        port=p.port,
+        security=p.security,
+        from_addr=p.from_addr,
+        to_addr=p.to_addr,
+        started_at=started.isoformat(),
+        stages=tuple(rec.stages),
+        tls=dialogue.tls,
+        warnings=tuple(rec.redact(w) for w in warnings + dialogue.warnings),
+        transcript=tuple(rec.transcript),
+    )
+
+
+def _converse(dialogue: _Dialogue) -> tuple[str | None, str]:
+    """Run the dialogue; return ``(failed stage, pt-BR message)``, ``(None, "")`` on success."""
+    p, rec = dialogue.p, dialogue.rec
+    try:
+        dialogue.run()
+        return None, ""
+    except _Refused as refusal:
+        stage = rec.stages[-1].name
+        dialogue.quit(after_success=False)
+        return stage, _refusal_message(p, stage, refusal.code, refusal.text)
+    except _NotOffered as missing:
+        stage = rec.stages[-1].name
+        dialogue.quit(after_success=False)
+        return stage, str(missing)
+    except Exception as exc:  # the test reports every failure, it never raises
+        stage = rec.current or (rec.stages[-1].name if rec.stages else STAGE_CONNECT)
+        rec.fail(exc, p.timeout)
+        rec.note(f"Erro: {type(exc).__name__}: {_exception_text(exc)}")
+        if isinstance(exc, smtplib.SMTPResponseException) and dialogue.client.sock is not None:
+            dialogue.quit(after_success=False)  # a refusal: the connection is still good
+        else:
+            dialogue.client.close()
+        cert_error = _find(exc, ssl.SSLCertVerificationError)
+        if cert_error is not None:
+            dialogue.tls = _presented_certificate(p)
+            return stage, _cert_message(p, cert_error, dialogue.tls)
+        return stage, _error_message(p, stage, exc)
