@@ -1006,12 +1006,12 @@ class _Dialogue:
             )
         client.hide_client_lines = True
         try:
-            code, raw = self._login(offered)
+            code, raw = self._login()
         finally:
             client.hide_client_lines = False
         rec.end(True, code, _decode(raw))
 
-    def _login(self, offered: list[str]) -> tuple[int, bytes]:
+    def _login(self) -> tuple[int, bytes]:
         p, client = self.p, self.client
         assert p.user is not None and p.password is not None
         if p.auth_mechanism is None:
@@ -1037,15 +1037,15 @@ class _Dialogue:
         self.rec.begin(STAGE_QUIT)
         try:
             code, raw = self.client.quit()
+            ok = self.rec.end(200 <= code < 300, code, _decode(raw)).ok
         except (OSError, smtplib.SMTPException) as exc:
             self.rec.fail(exc, self.p.timeout)
             self.client.close()
-            if after_success:
-                self.warnings.append(
-                    "O servidor não respondeu ao QUIT, mas a mensagem já tinha sido aceita."
-                )
-            return
-        self.rec.end(200 <= code < 300, code, _decode(raw))
+            ok = False
+        if after_success and not ok:
+            self.warnings.append(
+                "O servidor não respondeu bem ao QUIT, mas a mensagem já tinha sido aceita."
+            )
 
 
 class _NotOffered(Exception):
