@@ -89,7 +89,3 @@ def resolve_source(cli_url: str | None = None, secrets_path: Path = SECRETS_PATH
     if erp:
         return DataSource(url_from_connection_settings(erp), "secrets.toml")
     return DataSource(f"sqlite:///{DEMO_DB_PATH}", "demo")
-
-
-def state_db_path() -> Path:
-    return Path(os.environ.get("CARTEIRO_STATE_DB", PROJECT_ROOT / ".carteiro" / "state.sqlite"))
