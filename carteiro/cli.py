@@ -15,10 +15,10 @@ from typing import TextIO
 import pandas as pd
 
 from carteiro import formatting as fmt
-from carteiro.audit import run_audit
+from carteiro.audit import ensure_demo_database, run_audit
 from carteiro.catalogue import COVERAGE_LABELS, PROBLEM_LABELS, REASON_BY_CODE
 from carteiro.columns import CustomerAudit, Invoice, Problem
-from carteiro.config import resolve_source
+from carteiro.config import DEMO_DB_PATH, resolve_source
 from carteiro.engine import Audit
 from carteiro.errors import CarteiroError
 from carteiro.export import to_machine_csv
@@ -79,6 +79,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     period = period_from_args(args.start, args.end)
     source = resolve_source(args.db)
+    if source.is_demo and ensure_demo_database(_progress):
+        _progress(f"Banco de demonstração criado: {DEMO_DB_PATH}")
     audit = run_audit(source, period, progress=_progress if args.verbose else None)
     frame = audit_frame(audit, args.level)
     if args.output == "-":
@@ -95,7 +97,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from carteiro import demo
-    from carteiro.config import DEMO_DB_PATH
 
     url = args.db or f"sqlite:///{DEMO_DB_PATH}"
     summary = demo.generate(
