@@ -48,13 +48,13 @@ def write_summary(audit: Audit, stream: TextIO, elapsed: float) -> None:
     status = customers[CustomerAudit.STATUS].value_counts()
     say = stream.write
     say(f"Carteiro: período {audit.period.label()}\n")
+    for alert in audit.alerts:
+        say(f"ALERTA [{alert.code}] {alert.title} — corrigir em: {alert.menu_path}\n")
     say(f"Faturas no escopo: {fmt.integer(len(invoices))} "
         f"(elegíveis: {fmt.integer(int(invoices[Invoice.ELIGIBLE].sum()))})\n")
     say(f"Clientes no escopo: {fmt.integer(len(customers))} — "
         + ", ".join(f"{label.lower()}: {fmt.integer(int(status.get(code, 0)))}"
                     for code, label in COVERAGE_LABELS.items()) + "\n")
-    for alert in audit.alerts:
-        say(f"ALERTA [{alert.code}] {alert.title} — corrigir em: {alert.menu_path}\n")
     say("Motivos (código: clientes / faturas):\n")
     for row in audit.reason_counts().itertuples(index=False):
         label = REASON_BY_CODE[row.code].label
