@@ -1,0 +1,43 @@
+"""Carteiro's dashboard: ``streamlit run app.py``.
+
+Every run: page setup → access gate → sidebar (data source and its connection state,
+analysis period, refresh) → the cached audit of the period → the configuration alerts
+(conditions 1 and 2, in red above every page) → the chosen page of ``pages/``.
+
+Access. The dashboard shows customers' personal data. When ``.streamlit/secrets.toml``
+configures ``[auth]`` (OIDC through ``st.login``, with ``[access] allowed_emails`` /
+``allowed_domains``) or ``[access] password``, nothing but the login is drawn until the user
+is in (see ``carteiro/access.py``). **With neither, the dashboard is open to anyone who
+reaches its port: run it only on a trusted network** (``--server.address 127.0.0.1`` behind an
+SSH tunnel or VPN, or behind a reverse proxy that authenticates).
+
+Data source: ``CARTEIRO_DB_URL``, else ``[connections.erp]`` in ``.streamlit/secrets.toml``,
+else the demo database ``demo.sqlite``, generated on first use (``carteiro/config.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:  # `pages._common` and `carteiro` import from the project root
+    sys.path.insert(0, str(ROOT))
+
+from pages import _common as common  # noqa: E402
+
+st.set_page_config(page_title="Carteiro", page_icon="✉️", layout="wide",
+                   initial_sidebar_state="expanded")
+
+allowed = common.gate()
+navigation = st.navigation(common.pages(), position="sidebar" if allowed else "hidden")
+if not allowed:
+    st.stop()
+
+common.keep_widget_values()
+ctx = common.load_context()
+common.account_box()
+common.show_alerts(ctx.audit)
+navigation.run()

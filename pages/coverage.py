@@ -1,0 +1,54 @@
+"""Cobertura (managers): how many customers and invoices get the billing e-mail, against the
+previous period of the same length, and where coverage is lost."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from carteiro import figures, views
+from pages import _common as common
+
+ctx = common.context()
+audit = ctx.audit
+previous_period = ctx.period.previous()
+
+st.title("Cobertura dos avisos de cobrança")
+st.caption(f"Faturas com vencimento de {ctx.period.label()} · variação em relação a "
+           f"{previous_period.label()}")
+
+if audit.invoices.empty:
+    common.no_invoices_notice(ctx)
+    st.stop()
+
+previous = common.previous_audit(ctx)
+summary = views.coverage_summary(audit)
+metrics = views.coverage_metrics(summary, views.coverage_summary(previous) if previous else None)
+if previous is not None and previous.invoices.empty:
+    st.caption("O período anterior não tem faturas: sem variação para comparar.")
+
+for row in (metrics[:4], metrics[4:]):
+    for column, metric in zip(st.columns(len(row)), row, strict=True):
+        column.metric(metric.label, metric.value, metric.delta, delta_color=metric.delta_color,
+                      help=metric.help, border=True)
+
+st.subheader("Cobertura por data de vencimento")
+st.plotly_chart(figures.coverage_by_due_date_figure(views.coverage_by_due_date(audit)),
+                width="stretch", config=common.PLOTLY_CONFIG, key="chart_due")
+
+breakdown_money = [views.Breakdown.AMOUNT]
+breakdown_counts = [views.Breakdown.INVOICES, views.Breakdown.ELIGIBLE,
+                    views.Breakdown.NOT_ELIGIBLE, views.Breakdown.CUSTOMERS]
+left, right = st.columns(2, gap="large")
+for column, title, label, frame, key in (
+    (left, "Por forma de cobrança", "Forma de cobrança", views.coverage_by_method(audit),
+     "method"),
+    (right, "Por status do serviço", "Status do serviço",
+     views.coverage_by_service_status(audit), "status"),
+):
+    with column:
+        st.subheader(title)
+        st.plotly_chart(figures.coverage_breakdown_figure(frame), width="stretch",
+                        config=common.PLOTLY_CONFIG, key=f"chart_{key}")
+        common.table(frame, {views.Breakdown.LABEL: label, **views.BREAKDOWN_LABELS},
+                     money=breakdown_money, integers=breakdown_counts,
+                     percent=[views.Breakdown.SHARE], key=f"table_{key}")

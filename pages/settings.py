@@ -1,0 +1,59 @@
+"""Configuração: the ERP settings the nine conditions read — routines, senders, billing methods
+with their rules and «Status do Serviço para Envio», the methods that carry invoices without a
+rule — and the sender test."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from carteiro import views
+from carteiro.catalogue import REASON_BY_CODE
+from pages import _common as common
+from pages import _sender_test_widget
+
+ctx = common.context()
+audit = ctx.audit
+
+st.title("Configuração do envio no ERP")
+st.caption("O que o ERP usa para decidir se manda o e-mail de cobrança, lido agora do banco.")
+
+st.subheader("Rotinas")
+st.caption(f"Onde: {REASON_BY_CODE['no_email_routine'].menu_path}")
+if audit.routine_active:
+    st.success("Há rotina ativa de envio de e-mail de cobrança.", icon="✅")
+else:
+    st.error("Não há rotina ativa de envio de e-mail de cobrança: nenhum aviso é enviado.",
+             icon="🚨")
+common.table(views.routines_view(audit), {}, key="cfg_routines")
+
+st.subheader("Remetentes de e-mail")
+st.caption(f"Onde: {REASON_BY_CODE['sender_unavailable'].menu_path}")
+common.table(views.senders_view(audit), {}, ids=["ID", "Porta"], key="cfg_senders")
+
+st.subheader("Formas de cobrança")
+st.caption(f"Onde: {REASON_BY_CODE['method_without_rules'].menu_path} (regras) e "
+           "Forma de Cobrança > Status do Serviço para Envio")
+common.table(views.methods_view(audit), {}, ids=["ID"],
+             integers=["Regras ativas", "Faturas no período", "Faturas com aviso"],
+             key="cfg_methods")
+with st.expander("Regras de envio de e-mail"):
+    common.table(views.rules_view(audit), {}, ids=["Regra"], key="cfg_rules")
+
+st.subheader("Formas de cobrança com faturas e sem regra de e-mail")
+orphans = views.methods_without_rules(audit)
+if orphans.empty:
+    st.success("Todas as faturas do período estão em formas de cobrança com regra de e-mail "
+               "ativa.", icon="✅")
+else:
+    st.caption("Faturas do período cuja forma de cobrança não tem regra de e-mail ativa "
+               "(ou que não têm forma de cobrança): nenhum aviso sai para elas.")
+    common.table(orphans, {}, integers=["Faturas", "Clientes"],
+                 money=["Em aberto sem aviso"], key="cfg_orphans")
+
+st.divider()
+# ---- Teste de remetente (carteiro/smtp_test.py + carteiro/state.py) -------------------------
+st.subheader("Testar remetente de e-mail")
+st.caption("Envia um e-mail de teste como o botão «Remetente de Email > Ações > Testar» do "
+           "ERP e mostra cada etapa. Um remetente cujo último teste falhou conta como "
+           "indisponível (condição 2) até um teste dar certo.")
+_sender_test_widget.render(ctx)

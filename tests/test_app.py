@@ -1,0 +1,644 @@
+"""The dashboard, driven by Streamlit's AppTest against fixture ERP databases: every page
+runs, access is enforced, and what the pages show equals what the engine computes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from carteiro import access, views
+from carteiro import formatting as fmt
+from carteiro.catalogue import REASON_BY_CODE
+from carteiro.dataset import ErpData
+from carteiro.engine import Audit, evaluate
+from carteiro.load import load_data
+from carteiro.period import Period
+from tests.erp_builder import MARCH_2024
+from tests.test_views import EXPECTED_REASONS, HYPERLINK_NAME, mixed_erp
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+MARCH = Period(*MARCH_2024)
+PAGES = ["pages/coverage.py", "pages/reasons.py", "pages/non_recipients.py",
+         "pages/diagnosis.py", "pages/settings.py", "pages/data.py"]
+TIMEOUT = 60
+
+
+@pytest.fixture
+def db_url(write_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """The mixed fixture ERP, which the app reads through CARTEIRO_DB_URL."""
+    url = write_db(mixed_erp())
+    monkeypatch.setenv("CARTEIRO_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def engine_audit(db_url: str) -> Audit:
+    data: ErpData = load_data(db_url, MARCH)
+    return evaluate(data, MARCH)
+
+
+def new_app(period: Period | None = MARCH, secrets: dict[str, Any] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if period is not None:
+        at.session_state["period"] = (period.start, period.end)
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    return at
+
+
+@pytest.fixture
+def app(db_url: str) -> AppTest:
+    return new_app().run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def on_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    no_exception(at)
+    return at
+
+
+def table_ids(at: AppTest, key: str = "nr_table") -> set[int]:
+    frame = at.dataframe(key=key).value
+    return {int(i) for i in frame[views.Cust.ID]}
+
+
+def frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table holding all of ``columns`` (tables without selection have no key in
+    AppTest, so they are told apart by their columns)."""
+    for element in at.dataframe:
+        value = element.value
+        if all(c in value.columns for c in columns):
+            return value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error]
+    parts += [w.value for w in at.warning] + [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Callable[[], Any]]]:
+    """The callables of deferred download buttons, by their file id (AppTest cannot click a
+    download, so the test calls what the click would)."""
+    captured: dict[str, Callable[[], Any]] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self: MediaFileManager, data_callable: Callable[[], Any], *args: Any,
+                     **kwargs: Any) -> str:
+        file_id = original(self, data_callable, *args, **kwargs)
+        captured[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    yield captured
+
+
+def download(at: AppTest, key: str, captured: dict[str, Callable[[], Any]]) -> bytes:
+    button = at.download_button(key=key)
+    file_id = button.proto.deferred_file_id
+    assert file_id, "the download must be built on click (a callable)"
+    data = captured[file_id]()
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
+# ---- Every page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs(app: AppTest, page: str) -> None:
+    no_exception(app)
+    on_page(app, page)
+    assert app.title, "every page has a title"
+    # The sender alert (condition 2) is on every page, in red, with the ERP menu path.
+    alert = app.error[0]
+    assert "Gmail antigo" in alert.proto.title
+    assert REASON_BY_CODE["sender_unavailable"].menu_path in alert.value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_handles_an_empty_period(db_url: str, page: str) -> None:
+    at = new_app(Period(dt.date(2031, 1, 1), dt.date(2031, 1, 31))).run()
+    no_exception(at)
+    on_page(at, page)
+
+
+def test_sidebar_shows_source_period_and_connection(app: AppTest, db_url: str) -> None:
+    sidebar = "\n".join(m.value for m in app.sidebar.markdown)
+    assert "🟢 **Conectado**" in sidebar
+    assert Path(db_url.removeprefix("sqlite:///")).name in sidebar
+    period = app.sidebar.date_input(key="period")
+    assert period.value == (MARCH.start, MARCH.end)
+    assert [b.label for b in app.sidebar.button][-1] == "Atualizar dados"
+
+
+def test_default_period_is_the_current_month(db_url: str) -> None:
+    at = new_app(period=None).run()
+    no_exception(at)
+    current = Period.current_month()
+    assert at.sidebar.date_input(key="period").value == (current.start, current.end)
+    at.sidebar.button[1].click().run()  # «Mês anterior»
+    previous = current.previous()
+    assert at.sidebar.date_input(key="period").value == (previous.start, previous.end)
+
+
+def test_refresh_reloads(app: AppTest) -> None:
+    app.sidebar.button[-1].click().run()
+    no_exception(app)
+    assert app.metric
+
+
+def test_unreachable_database_shows_what_to_check(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    monkeypatch.setenv("CARTEIRO_DB_URL", f"sqlite:///{tmp_path / 'nao-existe.sqlite'}")
+    at = new_app().run()
+    no_exception(at)
+    assert at.error[0].proto.title == "Não foi possível ler o banco de dados do ERP"
+    assert "não encontrado" in at.error[0].value
+    assert "O que verificar" in texts(at)
+    assert not at.metric
+    assert "🔴" in "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_demo_database_is_created_on_first_use(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    from carteiro import audit as audit_module
+    from carteiro import config, demo
+    from pages import _common
+
+    path = tmp_path / "demo.sqlite"
+    for module in (config, audit_module, _common):
+        monkeypatch.setattr(module, "DEMO_DB_PATH", path)
+    monkeypatch.setattr(demo, "DEFAULT_DEMO_CUSTOMERS", 60)
+    monkeypatch.setattr(demo, "DEFAULT_DEMO_MONTHS", 2)
+    at = new_app(period=None).run()
+    no_exception(at)
+    assert path.exists()
+    assert any("banco de demonstração" in i.value for i in at.info)
+    assert "Demonstração" in "\n".join(m.value for m in at.sidebar.markdown)
+    assert at.metric
+    at.run()  # the notice is said once
+    assert not any("banco de demonstração" in i.value for i in at.info)
+
+
+# ---- Access ----------------------------------------------------------------------------------
+
+
+def assert_only_login(at: AppTest) -> None:
+    no_exception(at)
+    assert not at.sidebar.children, "no sidebar (data source, period) before login"
+    assert not at.metric and not at.dataframe and not at.date_input
+    assert "_carteiro_context" not in at.session_state
+    assert all(t.label == "Senha" for t in at.text_input)
+
+
+def test_password_gate(db_url: str) -> None:
+    at = new_app(secrets={"access": {"password": "abre-te sésamo"}}).run()
+    assert_only_login(at)
+    assert at.text_input[0].label == "Senha"
+
+    at.text_input[0].set_value("errada")
+    at.button[0].click().run()
+    assert_only_login(at)
+    assert at.error[0].value == "Senha incorreta."
+
+    at.text_input[0].set_value("abre-te sésamo")
+    at.button[0].click().run()
+    no_exception(at)
+    assert at.metric
+    assert at.sidebar.children
+
+    # A page visited directly still needs the login: «Sair» forgets it.
+    at.sidebar.button(key="logout").click().run()
+    assert_only_login(at)
+
+
+def test_oidc_gate_with_allow_list(db_url: str) -> None:
+    secrets = {
+        "auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                 "cookie_secret": "x" * 32, "client_id": "carteiro", "client_secret": "s",
+                 "server_metadata_url": "https://idp.example/.well-known/openid-configuration"},
+        "access": {"allowed_emails": ["Ana@Provedor.com.br"], "password": "ignorada"},
+    }
+    at = new_app(secrets=secrets)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert_only_login(at)
+    assert [b.label for b in at.button] == ["Entrar"]
+
+    at.user = {"is_logged_in": True, "email": "bob@outro.com"}
+    at.run()
+    assert_only_login(at)
+    assert "bob@outro.com não tem acesso" in at.error[0].value
+
+    at.user = {"is_logged_in": True, "email": "ana@provedor.com.br"}
+    at.run()
+    no_exception(at)
+    assert at.metric
+    assert "ana@provedor.com.br" in "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_access_policy_from_secrets() -> None:
+    assert access.policy_from_secrets({}).mode == access.OPEN
+    assert access.policy_from_secrets({"access": {"password": ""}}).mode == access.OPEN
+    policy = access.policy_from_secrets({"access": {"password": "x"}})
+    assert policy.mode == access.PASSWORD
+    assert access.password_matches(policy, "x")
+    assert not access.password_matches(policy, "X")
+    assert not access.password_matches(policy, None)
+    oidc = access.policy_from_secrets({
+        "auth": {"redirect_uri": "r", "cookie_secret": "c",
+                 "google": {"client_id": "g"}, "microsoft": {"client_id": "m"}},
+        "access": {"allowed_emails": "a@x.com; B@y.com", "allowed_domains": ["@Firma.com"]},
+    })
+    assert oidc.mode == access.OIDC
+    assert oidc.providers == ("google", "microsoft")
+    assert access.email_allowed(oidc, "b@Y.com")
+    assert access.email_allowed(oidc, "qualquer@firma.com")
+    assert not access.email_allowed(oidc, "a@x.com.evil")
+    assert not access.email_allowed(oidc, None)
+    nobody = access.policy_from_secrets({"auth": {"client_id": "c"}})
+    assert nobody.providers == (None,)
+    assert not nobody.has_allow_list and not access.email_allowed(nobody, "a@x.com")
+    assert not access.password_matches(oidc, "x")
+    assert [access.failure_delay(n) for n in (0, 1, 2, 5, 9)] == [0.0, 0.5, 1.0, 8.0, 8.0]
+
+
+# ---- Cobertura -------------------------------------------------------------------------------
+
+
+def test_coverage_metrics_equal_the_engine(app: AppTest, engine_audit: Audit) -> None:
+    summary = views.coverage_summary(engine_audit)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics == {
+        "Clientes no período": fmt.integer(summary.customers),
+        "Cobertos": fmt.integer(summary.covered),
+        "Parciais": fmt.integer(summary.partial),
+        "Sem cobertura": fmt.integer(summary.not_covered),
+        "Faturas no período": fmt.integer(summary.invoices),
+        "Faturas com aviso": fmt.integer(summary.eligible_invoices),
+        "Faturas sem aviso": fmt.integer(summary.invoices_without_notice),
+        "Em aberto sem aviso": fmt.money(summary.amount_without_notice),
+    }
+    assert metrics["Sem cobertura"] == "10"
+    by_method = frame(app, views.Breakdown.LABEL, views.Breakdown.INVOICES)
+    assert by_method[views.Breakdown.INVOICES].sum() == summary.invoices
+
+
+def test_coverage_deltas_against_the_previous_period(write_db: Callable[..., str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    erp = mixed_erp()
+    erp.customer(40, due="2024-02-10")  # February: one customer, covered
+    erp.customer(41, due="2024-02-12", allows=False)
+    monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
+    at = new_app().run()
+    no_exception(at)
+    deltas = {m.label: m.proto.delta for m in at.metric}
+    assert deltas["Clientes no período"] == "+10"  # 12 in March, 2 in February
+    assert deltas["Cobertos"] == "0"
+    assert deltas["Sem cobertura"] == "+9"
+
+
+# ---- Motivos ---------------------------------------------------------------------------------
+
+
+def test_reasons_table_and_combinations(app: AppTest, engine_audit: Audit) -> None:
+    on_page(app, "pages/reasons.py")
+    reasons = app.dataframe(key="table_reasons").value
+    counts = engine_audit.reason_counts()
+    assert reasons[views.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
+    assert reasons[views.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
+    combos = app.dataframe(key="table_combinations").value
+    assert combos[views.Combination.CUSTOMERS].sum() == 11
+
+
+def test_selecting_a_reason_opens_its_customers(app: AppTest) -> None:
+    on_page(app, "pages/reasons.py")
+    position = [r.code for r in REASON_BY_CODE.values()].index("no_valid_email")
+    app.session_state["table_reasons"] = {"selection": {"rows": [position], "columns": [],
+                                                        "cells": []}}
+    app.run()
+    no_exception(app)
+    button = app.button(key="open_reason")
+    assert button.label == "Ver os 2 clientes em «Não recebem»"
+    button.click().run()
+    no_exception(app)
+    assert app.title[0].value == "Clientes que não recebem o aviso"
+    assert app.multiselect(key="nr_reasons").value == ["no_valid_email"]
+    assert table_ids(app) == {2, 9}
+
+
+def test_clicking_a_bar_selects_its_reason(app: AppTest) -> None:
+    on_page(app, "pages/reasons.py")
+    app.session_state["chart_reasons"] = {"selection": {
+        "points": [{"customdata": "service_missing", "curve_number": 0, "point_index": 3}],
+        "point_indices": [3], "box": [], "lasso": []}}
+    app.run()
+    no_exception(app)
+    assert app.button(key="open_reason").label == "Ver os 2 clientes em «Não recebem»"
+
+
+def test_selecting_a_combination_opens_exactly_those_customers(app: AppTest) -> None:
+    on_page(app, "pages/reasons.py")
+    combos = app.dataframe(key="table_combinations").value
+    pair = views.reason_bit("service_status_excluded") | views.reason_bit(
+        "no_contact_allows_email")
+    position = combos.index[combos[views.Combination.LABEL]
+                            == views.combination_label(pair)][0]
+    app.session_state["table_combinations"] = {"selection": {"rows": [int(position)],
+                                                             "columns": [], "cells": []}}
+    app.run()
+    app.button(key="open_combination").click().run()
+    no_exception(app)
+    assert table_ids(app) == {11}
+    assert "Nenhum contato permite e-mail" in texts(app)
+    app.button(key="clear_combination").click().run()
+    assert table_ids(app) == set(EXPECTED_REASONS) - {1}
+
+
+# ---- Não recebem -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def non_recipients(app: AppTest) -> AppTest:
+    return on_page(app, "pages/non_recipients.py")
+
+
+def test_table_lists_every_customer_without_full_coverage(non_recipients: AppTest,
+                                                          engine_audit: Audit) -> None:
+    customers = engine_audit.customers
+    expected = {int(i) for i in customers.loc[customers["status"] != "covered", "customer_id"]}
+    assert table_ids(non_recipients) == expected
+    frame = non_recipients.dataframe(key="nr_table").value
+    assert list(frame.columns) == list(views.SUPPORT_COLUMNS)
+    assert "**11** de 11 clientes" in texts(non_recipients)
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("nr_reasons", ["service_status_excluded"], {4, 11}),
+    ("nr_reasons", ["no_contact_allows_email", "sender_unavailable"], {3, 10, 11}),
+    ("nr_methods", ["Carnê"], {10}),
+    ("nr_methods", [views.NO_METHOD_LABEL], {6}),
+    ("nr_statuses", [views.NO_SERVICE_LABEL], {8, 12}),
+    ("nr_cities", ["Lavras"], {2, 3, 8}),
+    ("nr_coverage", ["partial"], {8}),
+])
+def test_each_filter_narrows_as_the_engine_says(non_recipients: AppTest, key: str,
+                                               value: list[str], expected: set[int]) -> None:
+    non_recipients.multiselect(key=key).set_value(value).run()
+    no_exception(non_recipients)
+    assert table_ids(non_recipients) == expected
+
+
+def test_reason_filter_equals_engine_mask(non_recipients: AppTest,
+                                         engine_audit: Audit) -> None:
+    for code in views.filter_options(views.support_data(engine_audit)).reasons:
+        non_recipients.multiselect(key="nr_reasons").set_value([code]).run()
+        customers = engine_audit.customers
+        hit = (customers["reason_mask"].to_numpy(dtype=int) & views.reason_bit(code)) != 0
+        assert table_ids(non_recipients) == {int(i) for i in customers.loc[hit, "customer_id"]}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Cliente 4", {4}),
+    ("000.000.005-00", {5}),
+    ("00000000500", {5}),
+    ("cliente7@gmail.com", {7}),
+    ("conceição", {10}),
+])
+def test_search_box(non_recipients: AppTest, query: str, expected: set[int]) -> None:
+    non_recipients.text_input(key="nr_query").set_value(query).run()
+    assert table_ids(non_recipients) == expected
+
+
+def test_filters_combine_and_empty_result_says_so(non_recipients: AppTest) -> None:
+    non_recipients.multiselect(key="nr_cities").set_value(["Varginha"]).run()
+    non_recipients.multiselect(key="nr_reasons").set_value(["service_blocks_email"]).run()
+    assert table_ids(non_recipients) == {5}
+    non_recipients.text_input(key="nr_query").set_value("ninguém").run()
+    no_exception(non_recipients)
+    assert not non_recipients.dataframe
+    assert "Nenhum cliente corresponde" in texts(non_recipients)
+
+
+def test_filters_survive_a_visit_to_another_page(non_recipients: AppTest) -> None:
+    non_recipients.multiselect(key="nr_cities").set_value(["Alfenas"]).run()
+    on_page(non_recipients, "pages/coverage.py")
+    on_page(non_recipients, "pages/non_recipients.py")
+    assert non_recipients.multiselect(key="nr_cities").value == ["Alfenas"]
+    assert table_ids(non_recipients) == {6, 7, 12}
+
+
+def test_export_is_exactly_the_filtered_rows_and_neutralised(
+        db_url: str, downloads: dict[str, Callable[[], Any]]) -> None:
+    at = on_page(new_app().run(), "pages/non_recipients.py")
+    at.multiselect(key="nr_reasons").set_value(["no_valid_email", "service_missing"]).run()
+    shown = table_ids(at)
+    assert shown == {2, 8, 9, 12}
+    csv = download(at, "download_csv", downloads)
+    assert csv.startswith(b"\xef\xbb\xbf")
+    frame = pd.read_csv(io.BytesIO(csv), sep=";", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    assert list(frame.columns) == [views.SUPPORT_LABELS[c] for c in views.SUPPORT_COLUMNS]
+    assert {int(i) for i in frame["ID"]} == shown
+    table = at.dataframe(key="nr_table").value
+    assert frame["ID"].astype(int).tolist() == table[views.Cust.ID].astype(int).tolist()
+    assert "'" + HYPERLINK_NAME in frame["Cliente"].tolist()
+    assert not frame["Cliente"].str.startswith("=").any()
+
+    import openpyxl
+
+    xlsx = download(at, "download_xlsx", downloads)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    rows = list(sheet.values)
+    assert len(rows) - 1 == len(shown)
+    assert "'" + HYPERLINK_NAME in [r[1] for r in rows[1:]]
+
+
+def test_table_is_bounded_but_the_export_is_not(
+        write_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch,
+        downloads: dict[str, Callable[[], Any]]) -> None:
+    erp = mixed_erp()
+    for cid in range(100, 130):
+        erp.customer(cid, allows=False)
+    monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
+    monkeypatch.setattr(views, "TABLE_ROW_LIMIT", 10)
+    at = on_page(new_app().run(), "pages/non_recipients.py")
+    assert len(at.dataframe(key="nr_table").value) == 10
+    assert "a tabela mostra os primeiros 10" in texts(at)
+    csv = download(at, "download_csv", downloads)
+    assert csv.count(b"\r\n") - 1 == 41  # 11 + 30 customers, header excluded
+
+
+def test_selecting_a_row_opens_its_diagnosis(non_recipients: AppTest) -> None:
+    frame = non_recipients.dataframe(key="nr_table").value
+    position = frame.index[frame[views.Cust.ID] == 11][0]
+    non_recipients.session_state["nr_table"] = {"selection": {"rows": [int(position)],
+                                                              "columns": [], "cells": []}}
+    non_recipients.run()
+    no_exception(non_recipients)
+    assert non_recipients.title[0].value == "Diagnóstico de um cliente"
+    assert non_recipients.header[0].value == "Cliente 11"
+
+
+# ---- Diagnóstico -----------------------------------------------------------------------------
+
+
+def checklist(at: AppTest) -> dict[str, str]:
+    """Condition label → its icon, read from the checklist lines."""
+    out = {}
+    for markdown in at.markdown:
+        match = re.match(r"^(✅|❌|➖) \*\*(\d)\. (.+?)\*\*", markdown.value)
+        if match:
+            out[match.group(3)] = match.group(1)
+    return out
+
+
+@pytest.mark.parametrize("customer_id", sorted(EXPECTED_REASONS))
+def test_diagnosis_lists_exactly_the_failing_conditions(app: AppTest, customer_id: int) -> None:
+    on_page(app, "pages/diagnosis.py")
+    app.text_input(key="diag_query").set_value(f"000.000.{customer_id:03d}-00").run()
+    no_exception(app)
+    icons = checklist(app)
+    assert len(icons) == 9
+    failing = {label for label, icon in icons.items() if icon == "❌"}
+    assert failing == {REASON_BY_CODE[c].label for c in EXPECTED_REASONS[customer_id]}
+    body = texts(app)
+    for code in EXPECTED_REASONS[customer_id]:
+        assert REASON_BY_CODE[code].menu_path in body
+        assert REASON_BY_CODE[code].explanation in body
+
+
+def test_diagnosis_shows_not_evaluated_invoices_dates_recipients_and_log(
+        write_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
+    erp = mixed_erp()
+    erp.add("email_enviado", id_email_enviado=1, id_cliente=12, id_fatura=1012,
+            email_destino="cliente12@gmail.com", tipo_documento="fatura",
+            data_envio="2024-02-07 08:00:00", enviado=True, mensagem_erro=None)
+    monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
+    at = on_page(new_app().run(), "pages/diagnosis.py")
+    at.text_input(key="diag_query").set_value("12").run()  # an exact id comes first
+    if at.selectbox:
+        at.selectbox(key="diag_pick").set_value(12).run()
+    no_exception(at)
+    icons = checklist(at)
+    assert icons["Status do serviço fora do envio"] == "➖"
+    assert icons["Serviço não permite e-mail"] == "➖"
+    assert len(frame(at, views.InvoiceView.DUE_DATE)) == 1
+    assert len(frame(at, views.SendView.SEND_DATE)) == 3
+    assert frame(at, views.RecipientView.RECEIVES)[views.RecipientView.EMAIL].tolist() == [
+        "cliente12@gmail.com"]
+    log = frame(at, views.LogView.SENT_AT)
+    assert log[views.LogView.ACCEPTED].tolist() == ["Sim"]
+
+
+def test_diagnosis_search_by_contact_email_and_unknown(app: AppTest) -> None:
+    on_page(app, "pages/diagnosis.py")
+    assert "Busque um cliente" in texts(app)
+    app.text_input(key="diag_query").set_value("financeiro@empresa-um.com.br").run()
+    assert app.header[0].value == "Cliente 1"
+    assert "Todas as condições passam" in "\n".join(s.value for s in app.success)
+    app.text_input(key="diag_query").set_value("zzz-ninguem").run()
+    no_exception(app)
+    assert "Nenhum cliente encontrado" in app.warning[0].value
+
+
+def test_diagnosis_chooses_among_several_matches(app: AppTest) -> None:
+    on_page(app, "pages/diagnosis.py")
+    app.text_input(key="diag_query").set_value("cliente").run()
+    box = app.selectbox(key="diag_pick")
+    assert len(box.options) == 11  # every customer named «Cliente N»
+    box.set_value(5).run()
+    assert app.header[0].value == "Cliente 5"
+
+
+# ---- Configuração, sender test and Dados -----------------------------------------------------
+
+
+def test_settings_page(app: AppTest) -> None:
+    on_page(app, "pages/settings.py")
+    methods = frame(app, "Forma de cobrança", "Regras ativas")
+    assert methods["Forma de cobrança"].tolist() == ["Boleto", "Carnê"]
+    orphans = frame(app, "Forma de cobrança", "Clientes")
+    assert orphans["Forma de cobrança"].tolist() == [views.NO_METHOD_LABEL]
+    assert app.radio(key="smtp_mode").value == "erp"
+    assert app.text_input(key="smtp_erp_host").value == "smtp.provedor.com.br"
+
+
+def test_sender_test_records_the_result_and_refreshes_the_audit(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    from carteiro import smtp_test
+
+    calls: list[dict[str, Any]] = []
+
+    def fake_test(host: str, port: int, security: str, **kwargs: Any) -> smtp_test.SmtpTestResult:
+        calls.append({"host": host, "port": port, "security": security, **kwargs})
+        return smtp_test.SmtpTestResult(
+            ok=False, failed_stage="auth", message="O servidor recusou o usuário ou a senha.",
+            host=host, port=port, security=security, from_addr=kwargs["from_addr"],
+            to_addr=kwargs["to_addr"], started_at=dt.datetime.now(dt.UTC).isoformat(),
+            stages=(smtp_test.Stage("connect", True, 3.2),
+                    smtp_test.Stage("auth", False, 120.0, 535, "5.7.8 Authentication failed")),
+            tls=None, warnings=(), transcript=("S: 220 smtp.provedor.com.br", "C: AUTH ***"),
+        )
+
+    monkeypatch.setattr(smtp_test, "run_smtp_test", fake_test)
+    on_page(app, "pages/settings.py")
+    assert len(app.error) == 1  # only Carnê's sender
+    app.text_input(key="smtp_password").set_value("segredo-do-smtp")
+    app.text_input(key="smtp_to").set_value("eu@provedor.com.br").run()
+    app.button(key="smtp_send").click().run()
+    no_exception(app)
+
+    assert calls and calls[0]["password"] == "segredo-do-smtp"
+    assert calls[0]["host"] == "smtp.provedor.com.br" and calls[0]["user"] == (
+        "cobranca@provedor.com.br")
+    # The failed test makes sender 1 unavailable at once: a new alert above the page.
+    titles = [e.proto.title for e in app.error]
+    assert any("Principal" in t and "falhou no último teste" in t for t in titles)
+    stages = frame(app, "Etapa", "Tempo")
+    assert stages["Resultado"].tolist() == ["✅", "❌"]
+    history = frame(app, "Quando", "Resultado")
+    assert history["Resultado"].iloc[0].startswith("❌")
+    # The typed password is gone from the widget and never shown.
+    assert app.text_input(key="smtp_password").value == ""
+    assert "segredo-do-smtp" not in texts(app)
+    assert "segredo-do-smtp" not in " ".join(str(c.value) for c in app.code)
+
+
+def test_sender_password_from_secrets_is_not_asked(db_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    at = on_page(new_app(secrets={"senders": {"1": {"password": "do-cofre"}}}).run(),
+                 "pages/settings.py")
+    labels = {t.key: t for t in at.text_input}
+    assert "smtp_password" not in labels
+    assert labels["smtp_stored_password"].disabled
+    assert labels["smtp_stored_password"].value != "do-cofre"
+
+
+def test_data_page_lists_problems(write_db: Callable[..., str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    erp = mixed_erp()
+    erp.add("fatura", id_fatura=3000, id_cliente=777, id_cliente_servico=None,
+            id_forma_cobranca=1, data_vencimento="2024-03-15", valor=10, status="estranho")
+    monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
+    at = on_page(new_app().run(), "pages/data.py")
+    summary = frame(at, "Ocorrências")
+    assert "Valor desconhecido" in set(summary["Problema"])
+    at.multiselect(key="data_kinds").set_value(["Valor desconhecido"]).run()
+    problems = frame(at, "Detalhe")
+    assert set(problems["Problema"]) == {"Valor desconhecido"}

@@ -1,0 +1,517 @@
+"""carteiro/views.py: the dashboard's numbers, filters, search and diagnosis, checked against
+the engine on a fixture ERP where each customer fails a known set of conditions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from carteiro import views
+from carteiro.catalogue import REASON_CODES
+from carteiro.columns import CustomerAudit, Invoice
+from carteiro.engine import Audit
+from tests.erp_builder import Erp
+
+HYPERLINK_NAME = '=HYPERLINK("http://evil.example/x","clique")'
+
+# customer id → the conditions it fails in March 2024 (empty: covered).
+EXPECTED_REASONS: dict[int, tuple[str, ...]] = {
+    1: (),
+    2: ("no_valid_email",),
+    3: ("no_contact_allows_email",),
+    4: ("service_status_excluded",),
+    5: ("service_blocks_email",),
+    6: ("method_without_rules",),
+    7: ("invoice_outside_rules",),
+    8: ("service_missing",),  # partial: one invoice without service
+    9: ("no_valid_email",),
+    10: ("sender_unavailable",),
+    11: ("service_status_excluded", "no_contact_allows_email"),
+    12: ("service_missing",),  # its only invoice has no service: 6 and 7 not evaluated
+}
+
+
+def mixed_erp() -> Erp:
+    """Customers 1–12 of :data:`EXPECTED_REASONS`: one healthy, the others failing each
+    condition but the global ones (1 and 2 are per method here: customer 10's method uses an
+    inactive sender)."""
+    erp = Erp.baseline()
+    erp.add("cliente_contato", id_cliente_contato=501, id_cliente=1, nome="Financeiro",
+            email="financeiro@empresa-um.com.br", permite_enviar_email=True)
+    erp.customer(2, email=None, city="Lavras")
+    erp.customer(3, allows=False, city="Lavras")
+    erp.customer(4, service_status=3, city="Varginha")
+    erp.customer(5, notice="somente_sms", city="Varginha")
+    erp.customer(6, method=None, city="Alfenas")
+    erp.customer(7, status="pago", paid="2024-03-01", city="Alfenas")
+    erp.customer(8, city="LAVRAS", amount=150.0)
+    erp.add("fatura", id_fatura=2008, id_cliente=8, id_cliente_servico=None,
+            id_forma_cobranca=1, data_vencimento="2024-03-20", valor=80.0, status="aberto")
+    erp.customer(9, email="sem email", name=HYPERLINK_NAME, city="São Paulo")
+    erp.add("remetente_email", id_remetente_email=2, descricao="Gmail antigo",
+            host="smtp.gmail.com", porta=587, seguranca="tls", usuario="antigo@gmail.com",
+            email_origem="antigo@gmail.com", intervalo_segundos=5, padrao=False, ativo=False)
+    erp.add("forma_cobranca", id_forma_cobranca=2, descricao="Carnê", id_remetente_email=2,
+            ativo=True)
+    erp.add("forma_cobranca_regra_email", id_regra_email=10, id_forma_cobranca=2, dias=-5,
+            assunto="Carnê", ativo=True)
+    erp.customer(10, method=2, city="Varginha", name="Maria José da Conceição")
+    erp.customer(11, service_status=4, allows=False, city=None)
+    erp.customer(12, city="Alfenas")
+    erp.set("fatura", "id_fatura", 1012, id_cliente_servico=None)
+    return erp
+
+
+@pytest.fixture
+def audit(run: Callable[..., Audit]) -> Audit:
+    return run(mixed_erp())
+
+
+@pytest.fixture
+def support(audit: Audit) -> views.SupportData:
+    return views.support_data(audit)
+
+
+def ids(frame: pd.DataFrame) -> set[int]:
+    return {int(i) for i in frame[views.Cust.ID]}
+
+
+def failing_customers(audit: Audit, code: str) -> set[int]:
+    customers = audit.customers
+    bit = views.reason_bit(code)
+    hit = (customers[CustomerAudit.REASON_MASK].to_numpy(dtype=int) & bit) != 0
+    return {int(i) for i in customers.loc[hit, CustomerAudit.ID]}
+
+
+def test_fixture_fails_what_it_says(audit: Audit) -> None:
+    got = {int(row[CustomerAudit.ID]): views.mask_codes(row[CustomerAudit.REASON_MASK])
+           for row in audit.customers.to_dict("records")}
+    assert got == EXPECTED_REASONS
+
+
+# ---- Cobertura -------------------------------------------------------------------------------
+
+
+def test_summary_equals_engine(audit: Audit) -> None:
+    summary = views.coverage_summary(audit)
+    status = audit.customers[CustomerAudit.STATUS].astype(str)
+    assert summary.customers == len(audit.customers) == 12
+    assert summary.covered == (status == "covered").sum() == 1
+    assert summary.partial == (status == "partial").sum() == 1
+    assert summary.not_covered == (status == "not_covered").sum() == 10
+    assert summary.invoices == len(audit.invoices) == 13
+    assert summary.eligible_invoices == int(audit.invoices[Invoice.ELIGIBLE].sum()) == 2
+    expected_amount = audit.invoices.loc[
+        ~audit.invoices[Invoice.ELIGIBLE] & audit.invoices[Invoice.UNPAID], Invoice.AMOUNT].sum()
+    assert summary.amount_without_notice == pytest.approx(expected_amount)
+
+
+def test_metrics_deltas_in_pt_br() -> None:
+    now = views.CoverageSummary(1234, 1000, 34, 200, 1500, 1300, 1234.5)
+    before = views.CoverageSummary(1200, 1010, 30, 160, 1400, 1300, 2000.0)
+    metrics = {m.key: m for m in views.coverage_metrics(now, before)}
+    assert metrics["customers"].value == "1.234"
+    assert metrics["customers"].delta == "+34"
+    assert metrics["covered"].delta == "-10"
+    assert metrics["covered"].delta_color == "normal"
+    assert metrics["not_covered"].delta_color == "inverse"
+    assert metrics["eligible_invoices"].delta == "0"
+    assert metrics["eligible_invoices"].delta_color == "off"
+    assert metrics["amount_without_notice"].value == "R$ 1.234,50"
+    assert metrics["amount_without_notice"].delta == "-R$ 765,50"
+    assert "81,0%" in metrics["covered"].help
+
+
+def test_metrics_without_previous_period_have_no_delta() -> None:
+    now = views.CoverageSummary(1, 1, 0, 0, 1, 1, 0.0)
+    empty = views.CoverageSummary(0, 0, 0, 0, 0, 0, 0.0)
+    for previous in (None, empty):
+        assert all(m.delta is None for m in views.coverage_metrics(now, previous))
+
+
+def test_breakdowns_add_up(audit: Audit) -> None:
+    for frame in (views.coverage_by_method(audit), views.coverage_by_service_status(audit)):
+        assert frame[views.Breakdown.INVOICES].sum() == len(audit.invoices)
+        assert frame[views.Breakdown.ELIGIBLE].sum() == audit.invoices[Invoice.ELIGIBLE].sum()
+        assert (frame[views.Breakdown.ELIGIBLE] + frame[views.Breakdown.NOT_ELIGIBLE]
+                == frame[views.Breakdown.INVOICES]).all()
+    by_method = views.coverage_by_method(audit).set_index(views.Breakdown.LABEL)
+    assert by_method.loc[views.NO_METHOD_LABEL, views.Breakdown.INVOICES] == 1
+    assert by_method.loc["Carnê", views.Breakdown.ELIGIBLE] == 0
+    by_status = views.coverage_by_service_status(audit).set_index(views.Breakdown.LABEL)
+    assert by_status.loc[views.NO_SERVICE_LABEL, views.Breakdown.INVOICES] == 2
+    assert by_status.loc["Cancelado", views.Breakdown.INVOICES] == 1
+    assert by_status.loc["Inativo", views.Breakdown.INVOICES] == 1
+
+
+def test_due_date_series_covers_every_day(audit: Audit) -> None:
+    frame = views.coverage_by_due_date(audit)
+    assert len(frame) == 31
+    assert frame[views.Breakdown.DUE_DATE].iloc[0] == pd.Timestamp("2024-03-01")
+    assert frame[views.Breakdown.INVOICES].sum() == len(audit.invoices)
+    day = frame.set_index(views.Breakdown.DUE_DATE).loc[pd.Timestamp("2024-03-10")]
+    assert day[views.Breakdown.INVOICES] == 12
+    assert day[views.Breakdown.ELIGIBLE] == 2
+
+
+# ---- Motivos ---------------------------------------------------------------------------------
+
+
+def test_funnel_follows_the_contract(audit: Audit) -> None:
+    frame = views.funnel(audit)
+    remaining = frame[views.Funnel.REMAINING].tolist()
+    assert remaining[0] == len(audit.invoices)
+    assert remaining[-1] == int(audit.invoices[Invoice.ELIGIBLE].sum())
+    assert remaining == sorted(remaining, reverse=True)
+    assert frame[views.Funnel.CODE].tolist()[1:] == list(REASON_CODES)
+    # Step k removes the invoices failing condition k and none before it.
+    inv = audit.invoices
+    alive = np.ones(len(inv), dtype=bool)
+    for step, code in enumerate(REASON_CODES, start=1):
+        alive &= ~inv[code].to_numpy(dtype=bool)
+        assert remaining[step] == alive.sum()
+
+
+def test_reason_table_matches_engine(audit: Audit) -> None:
+    table = views.reason_table(audit)
+    counts = audit.reason_counts()
+    assert table[views.ReasonRow.CODE].tolist() == list(REASON_CODES)
+    assert table[views.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
+    assert table[views.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
+    assert table.loc[table[views.ReasonRow.CODE] == "no_valid_email",
+                     views.ReasonRow.CUSTOMERS].item() == 2
+
+
+def test_combinations(audit: Audit) -> None:
+    combos = views.combinations(audit, limit=None)
+    assert combos[views.Combination.CUSTOMERS].sum() == 11
+    pair = views.reason_bit("service_status_excluded") | views.reason_bit(
+        "no_contact_allows_email")
+    row = combos[combos[views.Combination.MASK] == pair].iloc[0]
+    assert row[views.Combination.LABEL] == (
+        "Status do serviço fora do envio + Nenhum contato permite e-mail")
+    assert row[views.Combination.SIZE] == 2
+    top = combos.iloc[0]
+    assert top[views.Combination.CUSTOMERS] == 2  # no_valid_email, service_missing: 2 each
+    assert list(combos[views.Combination.CUSTOMERS]) == sorted(
+        combos[views.Combination.CUSTOMERS], reverse=True)
+
+
+# ---- Não recebem -----------------------------------------------------------------------------
+
+
+def test_support_table_holds_the_customers_without_full_coverage(
+        audit: Audit, support: views.SupportData) -> None:
+    not_full = audit.customers[audit.customers[CustomerAudit.STATUS] != "covered"]
+    assert ids(support.table) == {int(i) for i in not_full[CustomerAudit.ID]}
+    first = support.table.iloc[0]
+    assert first[views.Cust.COVERAGE] == "Não coberto"
+    assert support.table.iloc[-1][views.Cust.COVERAGE] == "Parcial"
+    row = support.table.set_index(views.Cust.ID).loc[11]
+    assert row[views.Cust.REASONS] == (
+        "Status do serviço fora do envio · Nenhum contato permite e-mail")
+    assert row[views.Cust.PRIMARY] == "Status do serviço fora do envio"
+    assert row[views.Cust.STATUSES] == "Inativo"
+
+
+@pytest.mark.parametrize("code", [c for c in REASON_CODES if c not in (
+    "no_email_routine",)])
+def test_reason_filter_equals_engine(audit: Audit, support: views.SupportData,
+                                     code: str) -> None:
+    rows = views.apply_filters(support, views.Filters(reasons=(code,)))
+    assert ids(rows) == failing_customers(audit, code)
+
+
+def test_filters(support: views.SupportData) -> None:
+    def only(**kwargs: object) -> set[int]:
+        return ids(views.apply_filters(support, views.Filters(**kwargs)))  # type: ignore[arg-type]
+
+    assert only() == set(EXPECTED_REASONS) - {1}
+    assert only(methods=("Carnê",)) == {10}
+    assert only(methods=(views.NO_METHOD_LABEL,)) == {6}
+    assert only(statuses=("Cancelado", "Inativo")) == {4, 11}
+    assert only(statuses=(views.NO_SERVICE_LABEL,)) == {8, 12}
+    assert only(cities=("Lavras",)) == {2, 3, 8}  # «LAVRAS» is the same city
+    assert only(cities=(views.NO_CITY_LABEL,)) == {11}
+    assert only(coverage=("partial",)) == {8}
+    assert only(combination=views.reason_bit("service_missing")) == {8, 12}
+    assert only(reasons=("no_valid_email",), cities=("São Paulo",)) == {9}
+    assert only(reasons=("no_valid_email", "sender_unavailable")) == {2, 9, 10}
+
+
+def test_city_options_merge_spellings(support: views.SupportData) -> None:
+    options = views.filter_options(support)
+    assert options.cities == ("Alfenas", "Lavras", "São Paulo", "Varginha",
+                              views.NO_CITY_LABEL)
+    assert "no_email_routine" not in options.reasons
+    assert options.coverage == ("partial", "not_covered")
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("cliente 3", {3}),
+    ("CLIENTE 3", {3}),
+    ("000.000.004-00", {4}),  # CPF as written
+    ("00000000400", {4}),  # CPF without punctuation
+    ("cliente5@gmail", {5}),  # the customer record's address
+    ("conceicao", {10}),  # accents ignored
+    ("maria jose", {10}),  # every word must match
+    ("hyperlink", {9}),
+    ("nao-existe", set()),
+])
+def test_search(support: views.SupportData, query: str, expected: set[int]) -> None:
+    assert ids(views.apply_filters(support, views.Filters(query=query))) == expected
+
+
+def test_search_reaches_contacts_and_customers_out_of_the_table(audit: Audit) -> None:
+    index = views.customer_index(audit)
+    found = views.search_customers(index, "financeiro@empresa-um")
+    assert ids(found) == {1}
+    assert bool(found.iloc[0][views.Cust.IN_SCOPE])
+    assert views.search_customers(index, "   ").empty
+    by_id = views.search_customers(index, "1")
+    assert int(by_id.iloc[0][views.Cust.ID]) == 1  # the exact id comes first
+    label = views.customer_choice_label(found.iloc[0].to_dict())
+    assert label == "Cliente 1 — 000.000.001-00 — id 1"
+
+
+def test_export_frame_is_the_visible_columns(support: views.SupportData) -> None:
+    rows = views.apply_filters(support, views.Filters(cities=("Varginha",)))
+    out = views.export_frame(rows)
+    assert tuple(out.columns) == views.SUPPORT_COLUMNS
+    assert set(views.SUPPORT_LABELS) == set(views.SUPPORT_COLUMNS)
+    assert ids(out) == {4, 5, 10}
+
+
+settings_ = settings(max_examples=60, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@settings_
+@given(data=st.data())
+def test_filters_agree_with_a_row_by_row_reading(support: views.SupportData,
+                                                 data: st.DataObject) -> None:
+    options = views.filter_options(support)
+    filters = views.Filters(
+        query=data.draw(st.sampled_from(["", "cliente", "lavras", "1", "gmail"])),
+        reasons=tuple(data.draw(st.lists(st.sampled_from(options.reasons), max_size=3))),
+        methods=tuple(data.draw(st.lists(st.sampled_from(options.methods), max_size=2))),
+        statuses=tuple(data.draw(st.lists(st.sampled_from(options.statuses), max_size=2))),
+        cities=tuple(data.draw(st.lists(st.sampled_from(options.cities), max_size=2))),
+        coverage=tuple(data.draw(st.lists(st.sampled_from(options.coverage), max_size=1))),
+    )
+    got = ids(views.apply_filters(support, filters))
+    expected = set()
+    methods: dict[int, set[str]] = {}
+    statuses: dict[int, set[str]] = {}
+    for pairs, into in ((support.methods, methods), (support.statuses, statuses)):
+        for cid, label in zip(pairs[views.Cust.ID], pairs["label"], strict=True):
+            into.setdefault(int(cid), set()).add(str(label))
+    cities = views.city_labels(support.table[views.Cust.CITY])
+    for position, row in enumerate(support.table.to_dict("records")):
+        cid = int(row[views.Cust.ID])
+        codes = set(views.mask_codes(row[views.Cust.MASK]))
+        if filters.reasons and not codes & set(filters.reasons):
+            continue
+        if filters.methods and not methods[cid] & set(filters.methods):
+            continue
+        if filters.statuses and not statuses[cid] & set(filters.statuses):
+            continue
+        if filters.cities and cities.iloc[position] not in filters.cities:
+            continue
+        if filters.coverage and row[views.Cust.COVERAGE_CODE] not in filters.coverage:
+            continue
+        if filters.query and views.fold(filters.query) not in row[views.Cust.SEARCH]:
+            continue
+        expected.add(cid)
+    assert got == expected
+
+
+# ---- Diagnóstico -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("customer_id", sorted(EXPECTED_REASONS))
+def test_diagnosis_lists_exactly_the_failing_conditions(audit: Audit, customer_id: int) -> None:
+    d = views.diagnosis(audit, customer_id)
+    assert d.failing == EXPECTED_REASONS[customer_id]
+    assert len(d.checklist) == 9
+    failing = d.checklist[d.checklist[views.Check.STATE] == views.STATE_FAIL]
+    assert (failing[views.Check.ICON] == views.ICON_FAIL).all()
+    assert (failing[views.Check.MENU_PATH] != "").all()
+    passing = d.checklist[d.checklist[views.Check.STATE] == views.STATE_OK]
+    assert (passing[views.Check.MENU_PATH] == "").all()
+
+
+def test_diagnosis_conditions_6_and_7_not_evaluated_without_service(audit: Audit) -> None:
+    states = views.diagnosis(audit, 12).checklist.set_index(views.Check.CODE)[views.Check.STATE]
+    assert states["service_missing"] == views.STATE_FAIL
+    assert states["service_status_excluded"] == views.STATE_NOT_EVALUATED
+    assert states["service_blocks_email"] == views.STATE_NOT_EVALUATED
+    partial = views.diagnosis(audit, 8).checklist.set_index(views.Check.CODE)
+    assert partial.loc["service_status_excluded", views.Check.STATE] == views.STATE_OK
+    assert "não avaliada" in partial.loc["service_status_excluded", views.Check.DETAIL]
+
+
+def test_diagnosis_details(audit: Audit) -> None:
+    d = views.diagnosis(audit, 8)
+    assert d.coverage == "partial"
+    assert d.in_scope and d.known
+    assert d.city == "LAVRAS"
+    assert len(d.invoices) == 2
+    assert set(d.invoices[views.InvoiceView.ELIGIBLE]) == {views.ICON_OK, views.ICON_FAIL}
+    assert set(d.invoices[views.InvoiceView.STATUS]) == {"Em aberto"}
+    # 3 active rules × 2 invoices, sorted by invoice then date.
+    assert len(d.send_dates) == 6
+    first = d.send_dates.iloc[0]
+    assert first[views.SendView.SEND_DATE] == pd.Timestamp("2024-03-07")
+    assert first[views.SendView.WHEN] == "3 dias antes do vencimento"
+    assert d.recipients[views.RecipientView.ORIGIN].tolist() == ["Cadastro do cliente"]
+    assert d.amount_without_notice == pytest.approx(80.0)
+
+
+def test_diagnosis_of_a_customer_without_invoices(run: Callable[..., Audit]) -> None:
+    erp = mixed_erp()
+    erp.add("cliente", id_cliente=99, nome_razaosocial="Sem Fatura", cpf_cnpj="1",
+            cidade="X", email_principal="x@y.com", permite_enviar_email=True, ativo=False)
+    d = views.diagnosis(run(erp), 99)
+    assert not d.in_scope and d.known
+    assert d.checklist.empty and d.failing == ()
+    assert d.active is False
+    assert d.recipients[views.RecipientView.RECEIVES].tolist() == [views.ICON_OK]
+
+
+def test_email_log_view() -> None:
+    log = pd.DataFrame({
+        "log_id": [1, 2, 3],
+        "customer_id": [8, 8, 8],
+        "invoice_id": [1008, 1008, None],
+        "address": ["a@b.com", "a@b.com", "c@d.com"],
+        "document_type": ["fatura", "fatura", "nota"],
+        "sent_at": ["2024-03-07 08:00:01", "2024-03-10T08:00:00", "lixo"],
+        "accepted": ["S", 0, None],
+        "error_message": [None, "550 mailbox unavailable", None],
+    })
+    view = views.email_log_view(log, limit=2)
+    assert len(view) == 2
+    assert view[views.LogView.SENT_AT].iloc[0] == pd.Timestamp("2024-03-10 08:00:00")
+    assert view[views.LogView.ACCEPTED].tolist() == ["Não", "Sim"]
+
+
+# ---- Configuração and Dados ------------------------------------------------------------------
+
+
+def test_configuration_views(audit: Audit) -> None:
+    methods = views.methods_view(audit).set_index("ID")
+    assert methods.loc[1, "Regras ativas"] == 3
+    assert methods.loc[1, "Dias das regras (em relação ao vencimento)"] == "-3, 0, +3"
+    assert methods.loc[2, "Remetente disponível"] == views.ICON_FAIL
+    assert methods.loc[1, "Status do Serviço para Envio"].startswith("Padrão")
+    orphans = views.methods_without_rules(audit)
+    assert orphans["Forma de cobrança"].tolist() == [views.NO_METHOD_LABEL]
+    senders = views.senders_view(audit).set_index("ID")
+    assert senders.loc[2, "Ativo"] == "Não" and senders.loc[2, "Usado por"] == "Carnê"
+    routines = views.routines_view(audit)
+    assert routines["Envia e-mail de cobrança"].tolist() == ["Sim", "Não"]
+    assert views.rules_view(audit)["Quando"].tolist()[:3] == [
+        "3 dias antes do vencimento", "no dia do vencimento", "3 dias depois do vencimento"]
+
+
+def test_problem_views(run: Callable[..., Audit]) -> None:
+    erp = mixed_erp()
+    erp.add("fatura", id_fatura=3000, id_cliente=777, id_cliente_servico=None,
+            id_forma_cobranca=1, data_vencimento="2024-03-15", valor=10, status="estranho")
+    audit = run(erp)
+    summary = views.problem_summary(audit)
+    assert summary["Ocorrências"].sum() == len(audit.problems) > 0
+    assert "Valor desconhecido" in set(summary["Problema"])
+    only = views.problems_view(audit, ["Valor desconhecido"])
+    assert set(only["Problema"]) == {"Valor desconhecido"}
+    assert "3000" in set(only["Id"])
+    # The unknown customer is searchable and has a (partial) diagnosis.
+    index = views.customer_index(audit)
+    assert 777 in ids(index)
+    assert not views.diagnosis(audit, 777).known
+
+
+def test_sender_settings_and_password(audit: Audit) -> None:
+    sender = views.sender_settings(audit, 1)
+    assert (sender.host, sender.port, sender.security) == ("smtp.provedor.com.br", 587, "tls")
+    assert sender.username == sender.from_address == "cobranca@provedor.com.br"
+    secrets = {"senders": {"1": {"password": "s3nha"}, "2": {}}}
+    assert views.sender_password(secrets, 1) == "s3nha"
+    assert views.sender_password(secrets, 2) is None
+    assert views.sender_password(secrets, None) is None
+    assert views.sender_password({}, 1) is None
+
+
+def test_smtp_result_rows() -> None:
+    stages = [SimpleNamespace(label="Conexão", ok=True, elapsed_ms=12.4, code=None, text=""),
+              SimpleNamespace(label="AUTH", ok=False, elapsed_ms=1234.0, code=535,
+                              text="5.7.8 authentication failed")]
+    rows = views.smtp_stage_rows(stages)
+    assert rows["Resultado"].tolist() == [views.ICON_OK, views.ICON_FAIL]
+    assert rows["Tempo"].tolist() == ["12 ms", "1.234 ms"]
+    tls = SimpleNamespace(protocol="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384",
+                          subject="CN=smtp", issuer="CN=CA", not_after="2027-01-31T12:00:00+00:00",
+                          names=("smtp.provedor.com.br",), verified=True)
+    table = views.tls_rows(tls).set_index("Campo")["Valor"]
+    assert table["Válido até"] == "31/01/2027"
+    assert table["Certificado verificado"] == "Sim"
+    assert views.tls_rows(None).empty
+
+
+def test_sender_tests_view(audit: Audit) -> None:
+    history = pd.DataFrame({
+        "tested_at": pd.to_datetime(["2024-03-05T12:00:00Z"], utc=True),
+        "source": ["x"], "sender_id": pd.array([2], dtype="Int64"), "host": ["smtp.gmail.com"],
+        "port": [587], "security": ["tls"], "from_addr": ["a@b.com"], "recipient": ["c@d.com"],
+        "success": [False], "failed_stage": ["auth"], "message": ["Senha recusada"],
+    })
+    view = views.sender_tests_view(history, audit)
+    assert view.iloc[0]["Quando"] == "05/03/2024 09:00:00"  # America/Sao_Paulo
+    assert view.iloc[0]["Remetente"] == "Gmail antigo (id 2)"
+    assert view.iloc[0]["Resultado"].startswith(views.ICON_FAIL)
+
+
+# ---- Helpers ---------------------------------------------------------------------------------
+
+
+def test_text_helpers() -> None:
+    assert views.fold("  São JOSÉ ") == "sao jose"
+    assert views.offset_label(-1) == "1 dia antes do vencimento"
+    assert views.offset_label(5) == "5 dias depois do vencimento"
+    assert views.signed_money(0) == "R$ 0,00"
+    assert views.customers_phrase(1) == "o cliente"
+    assert views.customers_phrase(1234) == "os 1.234 clientes"
+    assert views.combination_label(0) == ""
+    assert views.mask_codes(views.reason_bit("no_valid_email")) == ("no_valid_email",)
+
+
+def test_styler_formats_pt_br() -> None:
+    frame = pd.DataFrame({"v": [1234.5], "n": [12345], "p": [0.125],
+                          "d": [pd.Timestamp("2024-03-31")]})
+    html = views.pt_br_styler(frame, money=["v"], integers=["n"], percent=["p"],
+                              dates=["d"]).to_html()
+    for text in ("R$ 1.234,50", "12.345", "12,5%", "31/03/2024"):
+        assert text in html
+
+
+def test_empty_period(run: Callable[..., Audit]) -> None:
+    from carteiro.period import Period
+
+    audit = run(mixed_erp(), period=Period(dt.date(2030, 1, 1), dt.date(2030, 1, 31)))
+    assert views.coverage_summary(audit).customers == 0
+    assert views.funnel(audit)[views.Funnel.REMAINING].sum() == 0
+    assert views.combinations(audit).empty
+    support = views.support_data(audit)
+    assert support.table.empty
+    assert views.apply_filters(support, views.Filters(query="x")).empty
+    assert views.coverage_by_method(audit).empty
+    assert views.coverage_by_due_date(audit)[views.Breakdown.INVOICES].sum() == 0
+    assert views.filter_options(support).reasons == ()
