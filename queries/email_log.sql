@@ -1,5 +1,6 @@
 -- Sent e-mail log of one customer (one row per send attempt); accepted = the SMTP server
--- accepted the message. Read for the one-customer diagnosis only.
+-- accepted the message. Read for the one-customer diagnosis only. Newest first; a row without
+-- a send time last, and ties by id, on every database (PostgreSQL would put NULLs first).
 SELECT
   id_email_enviado AS log_id,
   id_cliente       AS customer_id,
@@ -11,4 +12,4 @@ SELECT
   mensagem_erro    AS error_message
 FROM email_enviado
 WHERE id_cliente = :customer_id
-ORDER BY data_envio DESC
+ORDER BY CASE WHEN data_envio IS NULL THEN 1 ELSE 0 END, data_envio DESC, id_email_enviado DESC
