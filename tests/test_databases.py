@@ -390,6 +390,34 @@ def test_audit_as_a_select_only_user(demo_sqlite, demo_server, select_only):
                                   cli_frame(select_only, "customer"))
 
 
+SENDER_COLUMNS = ("id_remetente_email, descricao, host, porta, seguranca, usuario, "
+                  "email_origem, intervalo_segundos, padrao, ativo")
+
+
+def test_audit_with_column_grants_on_the_senders(portable_sqlite, portable_server):
+    """The README's tighter recipe: on remetente_email (where a real ERP keeps the SMTP
+    password) only the columns senders.sql reads."""
+    server, url = portable_server
+    database = sa.make_url(url).database
+    user = server.create_user(password="Col-9x")
+    try:
+        tables = [t for t in COLUMNS if t != "remetente_email"]
+        if server.kind == "postgresql":
+            server.execute(f"GRANT CONNECT ON DATABASE {database} TO {user}")
+            server.execute(f"GRANT USAGE ON SCHEMA public TO {user}",
+                           f"GRANT SELECT ON {', '.join(tables)} TO {user}",
+                           f"GRANT SELECT ({SENDER_COLUMNS}) ON remetente_email TO {user}",
+                           database=database)
+        else:
+            server.execute(*(f"GRANT SELECT ON {database}.{t} TO '{user}'@'%'" for t in tables))
+            server.execute(f"GRANT SELECT ({SENDER_COLUMNS}) ON {database}.remetente_email "
+                           f"TO '{user}'@'%'")
+        restricted = server.url(database, username=user, password="Col-9x")
+        assert_same_audit(audit_of(portable_sqlite), audit_of(restricted))
+    finally:
+        server.drop_user(user)
+
+
 def test_select_only_user_really_cannot_write(select_only):
     """The grant is what the README says: the user itself has no write right (without
     Carteiro's read-only session)."""
