@@ -31,7 +31,8 @@ def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figu
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         title={"text": title} if title else None,
         font={"family": FONT},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0,
+                "traceorder": "normal"},
         hoverlabel={"namelength": -1},
     )
     return fig

@@ -36,6 +36,7 @@ from pandas.io.formats.style import Styler
 
 from carteiro import formatting as fmt
 from carteiro.catalogue import (
+    CHECK_LABELS,
     COVERAGE_LABELS,
     COVERAGE_ORDER,
     PROBLEM_LABELS,
@@ -530,22 +531,22 @@ class Cust:
 
 
 SUPPORT_COLUMNS: Final[tuple[str, ...]] = (
-    Cust.ID, Cust.NAME, Cust.DOCUMENT, Cust.CITY, Cust.COVERAGE, Cust.INVOICES, Cust.ELIGIBLE,
-    Cust.PRIMARY, Cust.REASONS, Cust.METHODS, Cust.STATUSES, Cust.AMOUNT, Cust.EMAILS,
+    Cust.ID, Cust.NAME, Cust.DOCUMENT, Cust.COVERAGE, Cust.PRIMARY, Cust.REASONS, Cust.AMOUNT,
+    Cust.INVOICES, Cust.ELIGIBLE, Cust.METHODS, Cust.STATUSES, Cust.CITY, Cust.EMAILS,
 )
 SUPPORT_LABELS: Final[dict[str, str]] = {
     Cust.ID: "ID",
     Cust.NAME: "Cliente",
     Cust.DOCUMENT: "CPF/CNPJ",
-    Cust.CITY: "Cidade",
     Cust.COVERAGE: "Situação",
-    Cust.INVOICES: "Faturas no período",
-    Cust.ELIGIBLE: "Faturas com aviso",
     Cust.PRIMARY: "Motivo principal",
     Cust.REASONS: "Todos os motivos",
+    Cust.AMOUNT: "Em aberto sem aviso (R$)",
+    Cust.INVOICES: "Faturas",
+    Cust.ELIGIBLE: "Com aviso",
     Cust.METHODS: "Formas de cobrança",
     Cust.STATUSES: "Status do serviço",
-    Cust.AMOUNT: "Em aberto sem aviso (R$)",
+    Cust.CITY: "Cidade",
     Cust.EMAILS: "E-mails",
 }
 
@@ -923,6 +924,10 @@ class Diagnosis:
         return tuple(rows[Check.CODE])
 
 
+def _invoices_text(count: int) -> str:
+    return f"{fmt.integer(count)} fatura" + ("" if count == 1 else "s")
+
+
 def _checklist(inv: pd.DataFrame) -> pd.DataFrame:
     n = len(inv)
     no_service = int(inv[SERVICE_MISSING].sum())
@@ -932,19 +937,21 @@ def _checklist(inv: pd.DataFrame) -> pd.DataFrame:
         evaluated = n - no_service if reason.code in NOT_EVALUATED_WHEN_NO_SERVICE else n
         if failing:
             state = STATE_FAIL
-            detail = f"Falha em {fmt.integer(failing)} de {fmt.integer(n)} fatura(s)"
+            detail = f"falha em {fmt.integer(failing)} de {_invoices_text(n)}: {reason.label}"
         elif evaluated == 0:
             state = STATE_NOT_EVALUATED
-            detail = "Não avaliada: a fatura não tem serviço (condição 5)"
+            detail = "não avaliada: a fatura não tem serviço (condição 5)" if n == 1 else (
+                "não avaliada: as faturas não têm serviço (condição 5)")
         else:
             state = STATE_OK
             detail = "OK" if evaluated == n else (
-                f"OK em {fmt.integer(evaluated)} fatura(s); não avaliada nas "
-                f"{fmt.integer(n - evaluated)} sem serviço")
+                f"OK em {_invoices_text(evaluated)}; não avaliada "
+                f"{'na' if n - evaluated == 1 else 'nas'} {_invoices_text(n - evaluated)} "
+                "sem serviço")
         rows.append({
             Check.NUMBER: reason.number,
             Check.CODE: reason.code,
-            Check.LABEL: reason.label,
+            Check.LABEL: CHECK_LABELS[reason.code],
             Check.STATE: state,
             Check.ICON: STATE_ICONS[state],
             Check.DETAIL: detail,
@@ -1094,6 +1101,13 @@ def routines_view(audit: Audit) -> pd.DataFrame:
     })
 
 
+SECURITY_LABELS: Final[dict[str, str]] = {
+    "ssl": "SSL/TLS (implícito)",
+    "tls": "STARTTLS",
+    "nenhuma": "Nenhuma",
+}
+
+
 def senders_view(audit: Audit) -> pd.DataFrame:
     senders = audit.senders
     methods = audit.billing_methods
@@ -1105,7 +1119,8 @@ def senders_view(audit: Audit) -> pd.DataFrame:
         "Descrição": senders[Sender.DESCRIPTION].astype("string").to_numpy(),
         "Servidor": senders[Sender.HOST].astype("string").to_numpy(),
         "Porta": senders[Sender.PORT].astype("Int64").to_numpy(),
-        "Segurança": senders[Sender.SECURITY].astype("string").to_numpy(),
+        "Segurança": senders[Sender.SECURITY].astype("string").map(SECURITY_LABELS)
+        .astype("string").fillna(senders[Sender.SECURITY].astype("string")).to_numpy(),
         "Usuário": senders[Sender.USERNAME].astype("string").to_numpy(),
         "E-mail de origem": senders[Sender.FROM_ADDRESS].astype("string").to_numpy(),
         "Padrão": yes_no(senders[Sender.IS_DEFAULT]).to_numpy(),

@@ -71,6 +71,7 @@ PERSISTENT_KEYS = (K_NR_QUERY, K_NR_REASONS, K_NR_METHODS, K_NR_STATUSES, K_NR_C
 NR_FILTER_KEYS = (K_NR_QUERY, K_NR_REASONS, K_NR_METHODS, K_NR_STATUSES, K_NR_CITIES,
                   K_NR_COVERAGE)
 
+AUTO_HEIGHT_ROWS = 15  # smaller tables take their natural height
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False}
 
 
@@ -297,11 +298,27 @@ def _source_hints(source: DataSource) -> list[str]:
     ]
 
 
+def _period_from_query() -> Period | None:
+    """A period given in the link (``?inicio=2024-03-01&fim=2024-03-31``), read when a session
+    starts, so a page can be shared with its period."""
+    start, end = st.query_params.get("inicio"), st.query_params.get("fim")
+    if not start:
+        return None
+    try:
+        first = dt.date.fromisoformat(str(start))
+        last = dt.date.fromisoformat(str(end)) if end else Period.month_of(first).end
+        return Period(first, last)
+    except (ValueError, CarteiroError):
+        return None
+
+
 def _period_sidebar() -> Period:
     today = dt.date.today()
     current = Period.current_month(today)
     if K_PERIOD not in st.session_state:
-        st.session_state[K_PERIOD] = (current.start, current.end)
+        linked = _period_from_query()
+        start, end = (linked.start, linked.end) if linked else (current.start, current.end)
+        st.session_state[K_PERIOD] = (start, end)
 
     def set_month(period: Period) -> None:
         st.session_state[K_PERIOD] = (period.start, period.end)
@@ -387,10 +404,16 @@ def load_context() -> AppContext:
 def context() -> AppContext:
     """The context ``app.py`` loaded for this run."""
     value = st.session_state.get(K_CONTEXT)
-    if not isinstance(value, AppContext) or not has_access():
-        st.error("Abra o Carteiro pelo app.py (streamlit run app.py).")
-        st.stop()
-    return value
+    if isinstance(value, AppContext) and has_access():
+        return value
+    # The page ran without app.py: in the first session after the server starts, Streamlit
+    # 1.67 still serves the files of pages/ directly (its legacy pages/ mode) until
+    # st.navigation is first called, so /data runs pages/data.py alone. Never show data then:
+    # the gate, the period and the loading live in app.py.
+    st.error("Abra o Carteiro pelo endereço principal (sem o nome da página no fim).",
+             icon="🔒")
+    st.stop()
+    raise AssertionError("unreachable")
 
 
 def previous_audit(ctx: AppContext) -> Audit | None:
@@ -470,8 +493,10 @@ def table(frame: pd.DataFrame, labels: Mapping[str, str], *, money: Sequence[str
     options: dict[str, Any] = {}
     if selectable:
         options = {"on_select": "rerun", "selection_mode": "single-row"}
+    if len(frame) <= AUTO_HEIGHT_ROWS:
+        height = "auto"
     return st.dataframe(data, column_config=config, hide_index=True, width="stretch",
-                        height=height, key=key, **options)
+                        height=height, key=key, placeholder="—", **options)
 
 
 def selected_row(event: Any) -> int | None:

@@ -80,26 +80,34 @@ st.caption("Selecione uma linha para abrir o diagnóstico do cliente.")
 
 event = common.table(
     views.export_frame(shown), views.SUPPORT_LABELS, money=[views.Cust.AMOUNT],
-    ids=[views.Cust.ID, views.Cust.INVOICES, views.Cust.ELIGIBLE], key="nr_table",
-    selectable=True, height=460,
+    ids=[views.Cust.ID], key="nr_table", selectable=True, height=460,
+    column_config={
+        views.Cust.ID: st.column_config.NumberColumn("ID", format="%d", width=70),
+        views.Cust.NAME: st.column_config.TextColumn("Cliente", width="medium"),
+        views.Cust.INVOICES: st.column_config.NumberColumn(
+            "Faturas", format="%d", width=70, help="Faturas no período"),
+        views.Cust.ELIGIBLE: st.column_config.NumberColumn(
+            "Com aviso", format="%d", width=80, help="Faturas que recebem o aviso"),
+        views.Cust.REASONS: st.column_config.TextColumn("Todos os motivos", width="large"),
+    },
 )
 picked = common.selected_row(event)
 if picked is not None:
     common.open_diagnosis(int(shown[views.Cust.ID].iloc[picked]))
 
 stem = f"carteiro-nao-recebem-{ctx.period.start:%Y-%m-%d}-a-{ctx.period.end:%Y-%m-%d}"
-left, right, _ = st.columns([1, 1, 3])
-left.download_button(
-    f"Baixar CSV ({fmt.integer(len(rows))} linhas)",
+buttons = st.container(horizontal=True)
+buttons.download_button(
+    f"Baixar CSV ({fmt.integer(len(rows))} clientes)",
     data=lambda: export.to_excel_csv(views.export_frame(rows), views.SUPPORT_LABELS),
     file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
-    icon=":material/download:", key="download_csv", width="stretch",
+    icon=":material/download:", key="download_csv",
 )
-right.download_button(
-    "Baixar Excel (.xlsx)",
+buttons.download_button(
+    f"Baixar Excel ({fmt.integer(len(rows))} clientes)",
     data=lambda: export.to_xlsx(views.export_frame(rows), views.SUPPORT_LABELS,
                                 sheet="Não recebem"),
     file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore", icon=":material/download:", key="download_xlsx", width="stretch",
+    on_click="ignore", icon=":material/download:", key="download_xlsx",
 )

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from carteiro import access, views
 from carteiro import formatting as fmt
-from carteiro.catalogue import REASON_BY_CODE
+from carteiro.catalogue import CHECK_LABELS, REASON_BY_CODE
 from carteiro.dataset import ErpData
 from carteiro.engine import Audit, evaluate
 from carteiro.load import load_data
@@ -156,6 +156,15 @@ def test_default_period_is_the_current_month(db_url: str) -> None:
     assert at.sidebar.date_input(key="period").value == (previous.start, previous.end)
 
 
+def test_period_from_the_link(db_url: str) -> None:
+    at = new_app(period=None)
+    at.query_params["inicio"] = "2024-03-01"
+    at.run()
+    no_exception(at)
+    assert at.sidebar.date_input(key="period").value == (MARCH.start, MARCH.end)
+    assert at.metric[0].value == "12"
+
+
 def test_refresh_reloads(app: AppTest) -> None:
     app.sidebar.button[-1].click().run()
     no_exception(app)
@@ -250,6 +259,16 @@ def test_oidc_gate_with_allow_list(db_url: str) -> None:
     no_exception(at)
     assert at.metric
     assert "ana@provedor.com.br" in "\n".join(c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_run_without_app_py_shows_nothing(db_url: str, page: str) -> None:
+    """Streamlit's legacy pages/ mode (first session after a restart) runs a page file alone:
+    it must not show data without the gate of app.py."""
+    at = AppTest.from_file(str(APP.parent / page), default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert "endereço principal" in at.error[0].value
+    assert not at.metric and not at.dataframe and not at.title
 
 
 def test_access_policy_from_secrets() -> None:
@@ -366,6 +385,8 @@ def test_selecting_a_combination_opens_exactly_those_customers(app: AppTest) -> 
     no_exception(app)
     assert table_ids(app) == {11}
     assert "Nenhum contato permite e-mail" in texts(app)
+    # st.switch_page moved the app; AppTest keeps asking for the page it was last sent to.
+    app.switch_page("pages/non_recipients.py")
     app.button(key="clear_combination").click().run()
     assert table_ids(app) == set(EXPECTED_REASONS) - {1}
 
@@ -516,7 +537,7 @@ def test_diagnosis_lists_exactly_the_failing_conditions(app: AppTest, customer_i
     icons = checklist(app)
     assert len(icons) == 9
     failing = {label for label, icon in icons.items() if icon == "❌"}
-    assert failing == {REASON_BY_CODE[c].label for c in EXPECTED_REASONS[customer_id]}
+    assert failing == {CHECK_LABELS[c] for c in EXPECTED_REASONS[customer_id]}
     body = texts(app)
     for code in EXPECTED_REASONS[customer_id]:
         assert REASON_BY_CODE[code].menu_path in body
@@ -536,8 +557,9 @@ def test_diagnosis_shows_not_evaluated_invoices_dates_recipients_and_log(
         at.selectbox(key="diag_pick").set_value(12).run()
     no_exception(at)
     icons = checklist(at)
-    assert icons["Status do serviço fora do envio"] == "➖"
-    assert icons["Serviço não permite e-mail"] == "➖"
+    assert icons[CHECK_LABELS["service_status_excluded"]] == "➖"
+    assert icons[CHECK_LABELS["service_blocks_email"]] == "➖"
+    assert icons[CHECK_LABELS["service_missing"]] == "❌"
     assert len(frame(at, views.InvoiceView.DUE_DATE)) == 1
     assert len(frame(at, views.SendView.SEND_DATE)) == 3
     assert frame(at, views.RecipientView.RECEIVES)[views.RecipientView.EMAIL].tolist() == [
@@ -618,6 +640,29 @@ def test_sender_test_records_the_result_and_refreshes_the_audit(
     assert app.text_input(key="smtp_password").value == ""
     assert "segredo-do-smtp" not in texts(app)
     assert "segredo-do-smtp" not in " ".join(str(c.value) for c in app.code)
+
+
+def test_sender_test_by_hand_against_a_real_smtp_server(app: AppTest) -> None:
+    from tests.smtp_server import smtp_server
+
+    on_page(app, "pages/settings.py")
+    app.radio(key="smtp_mode").set_value("manual").run()
+    with smtp_server() as (controller, handler):
+        app.text_input(key="smtp_host").set_value("127.0.0.1")
+        app.number_input(key="smtp_port").set_value(controller.port)
+        app.selectbox(key="smtp_security").set_value("nenhuma")
+        app.text_input(key="smtp_from").set_value("cobranca@provedor.com.br")
+        app.text_input(key="smtp_to").set_value("suporte@provedor.com.br").run()
+        app.button(key="smtp_send").click().run()
+    no_exception(app)
+    assert [r.rcpt_tos for r in handler.received] == [["suporte@provedor.com.br"]]
+    assert any(m.proto.title.startswith("Teste enviado por 127.0.0.1") for m in app.success)
+    stages = frame(app, "Etapa", "Tempo")
+    assert set(stages["Resultado"]) == {"✅"}
+    assert all(t.endswith(" ms") for t in stages["Tempo"])
+    assert app.expander[-1].label.startswith("Transcrição")
+    history = frame(app, "Quando", "Resultado")
+    assert history["Remetente"].tolist() == ["(digitado à mão)"]
 
 
 def test_sender_password_from_secrets_is_not_asked(db_url: str,

@@ -346,6 +346,10 @@ def test_diagnosis_lists_exactly_the_failing_conditions(audit: Audit, customer_i
     assert (failing[views.Check.MENU_PATH] != "").all()
     passing = d.checklist[d.checklist[views.Check.STATE] == views.STATE_OK]
     assert (passing[views.Check.MENU_PATH] == "").all()
+    if customer_id == 11:
+        detail = d.checklist.set_index(views.Check.CODE).loc["service_status_excluded",
+                                                              views.Check.DETAIL]
+        assert detail == "falha em 1 de 1 fatura: Status do serviço fora do envio"
 
 
 def test_diagnosis_conditions_6_and_7_not_evaluated_without_service(audit: Audit) -> None:
