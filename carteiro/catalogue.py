@@ -125,6 +125,21 @@ REASON_BY_CODE: Final[dict[str, Reason]] = {r.code: r for r in REASONS}
 REASON_LABELS: Final[dict[str, str]] = {r.code: r.label for r in REASONS}
 GLOBAL_FAULTS: Final[tuple[str, ...]] = ("no_email_routine", "sender_unavailable")
 
+# Each condition phrased as what must hold (the checklist of one customer: ✅ next to
+# «Sem rotina de envio» would read as if missing the routine were fine).
+CHECK_LABELS: Final[dict[str, str]] = {
+    "no_email_routine": "Rotina de envio de e-mail ativa",
+    "sender_unavailable": "Remetente da forma de cobrança disponível",
+    "method_without_rules": "Forma de cobrança com regra de e-mail ativa",
+    "invoice_outside_rules": "Fatura dentro das regras de envio",
+    "service_missing": "Fatura ligada a um serviço existente",
+    "service_status_excluded": "Status do serviço entre os «Status do Serviço para Envio»",
+    "service_blocks_email": "Serviço permite aviso por e-mail",
+    "no_contact_allows_email": "Algum contato permite e-mail de cobrança",
+    "no_valid_email": "Contato que permite e-mail tem endereço válido",
+}
+assert tuple(CHECK_LABELS) == REASON_CODES
+
 COVERAGE_LABELS: Final[dict[str, str]] = {
     "covered": "Coberto",
     "partial": "Parcial",
