@@ -145,6 +145,13 @@ def offset_label(days: int) -> str:
     return f"{abs(days)} {unit} {side} vencimento"
 
 
+def offset_labels(days: pd.Series) -> pd.Series:
+    """:func:`offset_label` of a column, computed once per distinct value."""
+    values = days.astype("Int64")
+    names = {int(d): offset_label(int(d)) for d in values.dropna().unique()}
+    return values.map(names).astype("string").fillna("—")
+
+
 def yes_no(series: pd.Series) -> pd.Series:
     return series.map({True: "Sim", False: "Não"}).astype("string").fillna("—")
 
@@ -986,7 +993,7 @@ def _send_rows(audit: Audit, invoice_ids: Sequence[int]) -> pd.DataFrame:
     return pd.DataFrame({
         SendView.INVOICE_ID: dates[SendDate.INVOICE_ID].astype("Int64").to_numpy(),
         SendView.SEND_DATE: dates[SendDate.SEND_DATE].to_numpy(),
-        SendView.WHEN: [offset_label(int(d)) for d in dates[SendDate.DAYS]],
+        SendView.WHEN: offset_labels(dates[SendDate.DAYS]).to_numpy(),
         SendView.SUBJECT: dates[SendDate.SUBJECT].astype("string").to_numpy(),
         SendView.OPEN: yes_no(dates[SendDate.FIRES]).to_numpy(),
         SendView.SENT: yes_no(dates[SendDate.FIRES] & dates[Invoice.ELIGIBLE]).to_numpy(),
@@ -1178,7 +1185,7 @@ def rules_view(audit: Audit) -> pd.DataFrame:
         "Forma de cobrança": rules[RuleIn.METHOD_ID].astype("Int64").map(method_labels(audit))
         .astype("string").fillna("(forma inexistente)").to_numpy(),
         "Regra": rules[RuleIn.ID].astype("Int64").to_numpy(),
-        "Quando": [offset_label(int(d)) if not pd.isna(d) else "—" for d in days],
+        "Quando": offset_labels(days).to_numpy(),
         "Assunto": rules[RuleIn.SUBJECT].astype("string").to_numpy(),
         "Ativa": yes_no(rules[RuleIn.ACTIVE]).to_numpy(),
     })

@@ -165,6 +165,13 @@ def test_period_from_the_link(db_url: str) -> None:
     assert at.metric[0].value == "12"
 
 
+def test_half_chosen_range_keeps_the_last_period(app: AppTest) -> None:
+    app.sidebar.date_input(key="period").set_value((dt.date(2024, 2, 1),)).run()
+    no_exception(app)
+    assert "Escolha também a data final" in "\n".join(c.value for c in app.sidebar.caption)
+    assert app.metric[0].value == "12"  # still March
+
+
 def test_refresh_reloads(app: AppTest) -> None:
     app.sidebar.button[-1].click().run()
     no_exception(app)
