@@ -463,3 +463,27 @@ __all__ = [
     "duration",
     "notices_per_day",
 ]
+
+
+# pt-BR headers of the busiest-days table shown on the Configuração page.
+DISPLAY_COLUMNS: Final[dict[str, str]] = {
+    Capacity.SEND_DATE: "Dia de envio",
+    Capacity.SENDER: "Remetente",
+    Capacity.NOTICES: "Avisos",
+    Capacity.INTERVAL_SECONDS: "Intervalo (s)",
+    Capacity.SECONDS_NEEDED: "Tempo necessário (s)",
+    Capacity.ROUTINE_LIMIT: "Cabem no dia",
+    Capacity.FITS_WINDOW: "Cabe no dia",
+    Capacity.OVER_CAP: "Acima do limite do provedor",
+    Capacity.IN_PERIOD: "Dentro do período",
+}
+
+
+def busiest_days(table: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """The ``limit`` busiest (day, sender) rows with the columns people read, pt-BR headed."""
+    top = table.head(limit)
+    shown = top[list(DISPLAY_COLUMNS)].copy()
+    for column in (Capacity.FITS_WINDOW, Capacity.OVER_CAP, Capacity.IN_PERIOD):
+        shown[column] = shown[column].map({True: "Sim", False: "Não"}).fillna("—")
+    shown.loc[top[Capacity.DAILY_CAP].isna().to_numpy(), Capacity.OVER_CAP] = "—"  # no cap
+    return shown.rename(columns=DISPLAY_COLUMNS)

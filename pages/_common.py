@@ -437,6 +437,17 @@ def _support_data(key: tuple[Any, ...], _audit: Audit) -> views.SupportData:
     return views.support_data(_audit, _customer_index(key, _audit))
 
 
+@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=24, show_spinner=False)
+def _capacity(key: tuple[Any, ...], daily_cap: int | None, _audit: Audit) -> pd.DataFrame:
+    from carteiro import capacity
+
+    return capacity.capacity_table(_audit, daily_cap=daily_cap)
+
+
+def capacity_table(ctx: AppContext, daily_cap: int | None) -> pd.DataFrame:
+    return _capacity(ctx.key, daily_cap, ctx.audit)
+
+
 def customer_index(ctx: AppContext) -> pd.DataFrame:
     return _customer_index(ctx.key, ctx.audit)
 

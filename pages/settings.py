@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from carteiro import views
+from carteiro import capacity, views
 from carteiro.catalogue import REASON_BY_CODE
 from pages import _common as common
 from pages import _sender_test_widget
@@ -49,6 +49,30 @@ else:
                "(ou que não têm forma de cobrança): nenhum aviso sai para elas.")
     common.table(orphans, {}, integers=["Faturas", "Clientes"],
                  money=["Em aberto sem aviso"], key="cfg_orphans")
+
+st.subheader("Capacidade de envio")
+st.caption("Avisos que as regras programam para cada dia (faturas elegíveis do período), o "
+           "tempo que a rotina leva com o intervalo de cada remetente e o limite diário do "
+           "provedor de e-mail.")
+NO_CAP = "Sem limite do provedor"
+CUSTOM_CAP = "Outro limite…"
+cap_choice = st.selectbox("Limite diário do provedor de e-mail",
+                          [NO_CAP, *capacity.DAILY_CAPS, CUSTOM_CAP], key="cfg_cap_choice")
+if cap_choice == CUSTOM_CAP:
+    daily_cap: int | None = int(st.number_input("Avisos por dia", min_value=1, value=1000,
+                                                step=100, key="cfg_cap_custom"))
+else:
+    daily_cap = capacity.DAILY_CAPS.get(cap_choice)
+plan = common.capacity_table(ctx, daily_cap)
+for sentence in capacity.capacity_summary(plan):
+    st.markdown(f"- {sentence}")
+if not plan.empty:
+    st.plotly_chart(capacity.capacity_figure(plan), width="stretch",
+                    config=common.PLOTLY_CONFIG, key="cfg_capacity_chart")
+    st.caption("Dias mais carregados")
+    common.table(capacity.busiest_days(plan), {}, dates=["Dia de envio"],
+                 integers=["Avisos", "Tempo necessário (s)", "Cabem no dia"],
+                 key="cfg_capacity_days")
 
 st.divider()
 # ---- Teste de remetente (carteiro/smtp_test.py + carteiro/state.py) -------------------------

@@ -608,6 +608,24 @@ def test_settings_page(app: AppTest) -> None:
     assert app.text_input(key="smtp_erp_host").value == "smtp.provedor.com.br"
 
 
+def test_settings_capacity_follows_the_engine_and_the_cap(app: AppTest,
+                                                          engine_audit: Audit) -> None:
+    from carteiro import capacity
+
+    on_page(app, "pages/settings.py")
+    expected = capacity.capacity_table(engine_audit)
+    days = frame(app, "Dia de envio", "Avisos")
+    assert days["Avisos"].tolist() == expected[capacity.Capacity.NOTICES].head(10).tolist()
+    assert "Acima do limite do provedor" in days.columns
+    assert set(days["Acima do limite do provedor"]) == {"—"}
+    app.selectbox(key="cfg_cap_choice").set_value("Outro limite…").run()
+    app.number_input(key="cfg_cap_custom").set_value(1).run()
+    no_exception(app)
+    flagged = frame(app, "Dia de envio", "Avisos")
+    over = (flagged["Avisos"] > 1).map({True: "Sim", False: "Não"})
+    assert flagged["Acima do limite do provedor"].tolist() == over.tolist()
+
+
 def test_sender_test_records_the_result_and_refreshes_the_audit(
         app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     from carteiro import smtp_test
