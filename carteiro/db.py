@@ -226,7 +226,7 @@ def _install_sqlite_session(engine: Engine, seconds: float) -> None:
 
 # Explaining failures ---------------------------------------------------------------------------
 # One template per cause. Facts: host, port, user, database, query (the file), timeout,
-# connect_timeout, table, column, schema, detail.
+# connect_timeout, table, column, schema, detail, schema_hint.
 MESSAGES: dict[str, str] = {
     "host_not_found": (
         "servidor do banco não encontrado: o nome {host} não existe no DNS — confira o host "
@@ -276,8 +276,8 @@ MESSAGES: dict[str, str] = {
         "ERP ou ajuste {query}"
     ),
     "table_not_found": (
-        "a tabela {table} usada em {query} não existe neste banco (ou o usuário {user} não "
-        "vê o esquema dela) — confira o banco na URL ou ajuste {query} às tabelas do seu ERP"
+        "a tabela {table} usada em {query} não existe neste banco{schema_hint} — confira o "
+        "banco na URL ou ajuste {query} às tabelas do seu ERP"
     ),
     "column_not_found": (
         "a coluna {column} usada em {query} não existe neste banco — ajuste {query} às "
@@ -497,7 +497,11 @@ def explain(err: BaseException, url: str, query: str | None = None, *,
         "column": diagnosis.column or "(não identificada)",
         "schema": diagnosis.schema or "(não identificado)",
         "detail": detail,
+        # PostgreSQL hides the tables of a schema the user has no USAGE on
+        "schema_hint": " (ou o usuário {user} não vê o esquema dela)"
+                       if backend == "postgresql" else "",
     }
+    facts["schema_hint"] = str(facts["schema_hint"]).format(**facts)
     return DataSourceError(MESSAGES[diagnosis.cause].format(**facts))
 
 
