@@ -18,6 +18,7 @@ problem it finds. The choices the contract leaves open are written down here:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -98,7 +99,7 @@ class ErpData:
 
 
 def _ids(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the raw frame is never changed
     for column in columns:
         out[column] = to_ids(out[column])
     return out
@@ -121,22 +122,35 @@ def _report_unknown(log: ProblemLog, table: str, frame: pd.DataFrame, id_column:
 def _customers(raw: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
     frame = drop_duplicate_ids(_ids(raw, CustomerIn.ID), CustomerIn.ID, log=log,
                                table="customers")
-    frame = frame[frame[CustomerIn.ID].notna()].copy()
+    frame = frame[frame[CustomerIn.ID].notna()]
     frame[CustomerIn.ACTIVE] = parse_flags(frame[CustomerIn.ACTIVE], log=log, table="customers",
                                            column="ativo", ids=frame[CustomerIn.ID])
     return frame.reset_index(drop=True)
 
 
 def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
-    frame = _ids(raw, Recipient.ID, Recipient.CUSTOMER_ID)
-    frame[Recipient.ORIGIN] = frame[Recipient.ORIGIN].astype("string")
-    contacts = frame[Recipient.ORIGIN] != "cadastro_cliente"
-    own = frame[~contacts].drop_duplicates(Recipient.ID, keep="first")  # reported as customers
-    own = own[own[Recipient.CUSTOMER_ID].isin(customers[CustomerIn.ID])]
-    others = drop_duplicate_ids(frame[contacts], Recipient.ID, log=log, table="recipients")
+    """The customer records' own addresses of known customers (a duplicated one is reported
+    as a customer), then the contacts of known customers, each id once.
+
+    The choices are made on the id columns alone and the full rows taken once, in the same
+    order as filtering the frame step by step would give."""
+    ids = to_ids(raw[Recipient.ID]).reset_index(drop=True)
+    owners = to_ids(raw[Recipient.CUSTOMER_ID]).reset_index(drop=True)
+    origin = raw[Recipient.ORIGIN].astype("string").reset_index(drop=True)
+    contacts = origin != "cadastro_cliente"  # a null origin is neither (the row is left out)
+    own = np.flatnonzero((~contacts).fillna(False).to_numpy(dtype=bool))
+    own = own[~ids.iloc[own].duplicated(keep="first").to_numpy()]
+    own = own[owners.iloc[own].isin(customers[CustomerIn.ID]).to_numpy()]
+    slim = pd.DataFrame({Recipient.ID: ids, Recipient.CUSTOMER_ID: owners})
+    others = drop_duplicate_ids(slim[contacts.fillna(False).to_numpy(dtype=bool)], Recipient.ID,
+                                log=log, table="recipients")
     orphan = _report_unknown(log, "recipients", others, Recipient.ID, Recipient.CUSTOMER_ID,
                              customers[CustomerIn.ID], "contato: cliente")
-    frame = pd.concat([own, others[~orphan]], ignore_index=True)
+    rows = np.concatenate([own, others.index[~orphan.to_numpy(dtype=bool)].to_numpy()])
+    frame = raw.take(rows).reset_index(drop=True)
+    frame[Recipient.ID] = ids.take(rows).reset_index(drop=True)
+    frame[Recipient.CUSTOMER_ID] = owners.take(rows).reset_index(drop=True)
+    frame[Recipient.ORIGIN] = origin.take(rows).reset_index(drop=True)
     allows = parse_flags(frame[Recipient.ALLOWS_EMAIL], log=log, table="recipients",
                          column="permite_enviar_email", ids=frame[Recipient.ID])
     frame[Recipient.ALLOWS_EMAIL] = allows.fillna(False).astype(bool)
@@ -147,7 +161,7 @@ def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog) -> 
 
 def _statuses(raw: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
     frame = drop_duplicate_ids(_ids(raw, ServiceStatus.ID), ServiceStatus.ID, log=log,
-                               table="service_statuses").copy()
+                               table="service_statuses").copy(deep=False)
     frame[ServiceStatus.STATUS] = normalise_words(frame[ServiceStatus.PREFIX])
     return frame.reset_index(drop=True)
 
@@ -155,7 +169,7 @@ def _statuses(raw: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
 def _services(raw: pd.DataFrame, statuses: pd.DataFrame, customers: pd.DataFrame,
               log: ProblemLog) -> pd.DataFrame:
     frame = drop_duplicate_ids(_ids(raw, Service.ID, Service.CUSTOMER_ID, Service.STATUS_ID),
-                               Service.ID, log=log, table="services").copy()
+                               Service.ID, log=log, table="services").copy(deep=False)
     frame = frame[frame[Service.ID].notna()]
     _report_unknown(log, "services", frame, Service.ID, Service.CUSTOMER_ID,
                     customers[CustomerIn.ID], "serviço: cliente")
@@ -242,7 +256,7 @@ def _routines(raw: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
 def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
               services: pd.DataFrame, methods: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
     frame = _ids(raw, Invoice.ID, Invoice.CUSTOMER_ID, Invoice.SERVICE_ID, Invoice.METHOD_ID)
-    frame = drop_duplicate_ids(frame, Invoice.ID, log=log, table="invoices").copy()
+    frame = drop_duplicate_ids(frame, Invoice.ID, log=log, table="invoices").copy(deep=False)
     due, unreadable = parse_days(frame[Invoice.DUE_DATE])
     missing = frame[Invoice.DUE_DATE].isna()
     if missing.any():
@@ -266,7 +280,7 @@ def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
                 "status da fatura desconhecido "
                 + raw_status[unknown].astype("string").map(repr).astype("string")
                 .fillna("(nulo)") + ": considerada em aberto")
-    frame = frame.assign(**{Invoice.STATUS: status.fillna(OPEN)})[in_scope].copy()
+    frame = frame.assign(**{Invoice.STATUS: status.fillna(OPEN)})[in_scope]
 
     paid_on, bad_paid = parse_days(frame[Invoice.PAID_ON])
     if bad_paid.any():
@@ -289,7 +303,10 @@ def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
                     services[Service.ID], "fatura: serviço")
     _report_unknown(log, "invoices", frame, Invoice.ID, Invoice.METHOD_ID,
                     methods[Method.ID], "fatura: forma de cobrança")
-    owner = frame[Invoice.SERVICE_ID].map(services.set_index(Service.ID)[Service.CUSTOMER_ID])
+    # The service's customer (services have unique, non-null ids): a positional look-up.
+    where = pd.Index(services[Service.ID]).get_indexer(frame[Invoice.SERVICE_ID])
+    owner = pd.Series(services[Service.CUSTOMER_ID].array.take(where, allow_fill=True),
+                      index=frame.index)
     foreign = owner.notna() & (owner != frame[Invoice.CUSTOMER_ID]).fillna(True)
     if foreign.any():
         log.add(ProblemKind.FOREIGN_SERVICE, "invoices", frame.loc[foreign, Invoice.ID],
@@ -300,27 +317,75 @@ def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
     return frame.reset_index(drop=True)
 
 
-def normalise_tables(raw: RawTables, period: Period) -> ErpData:
-    """Apply the contract's value rules to every table and collect the data problems."""
+@dataclass(frozen=True)
+class Reference:
+    """Every table but the invoices, normalised, and the problems found so far.
+
+    The invoices come last (:meth:`with_invoices`), so a loader can normalise these while the
+    invoices of the period are still being read; the problems keep the same order either way.
+    """
+
+    customers: pd.DataFrame
+    recipients: pd.DataFrame
+    services: pd.DataFrame
+    service_statuses: pd.DataFrame
+    billing_methods: pd.DataFrame
+    email_rules: pd.DataFrame
+    send_statuses: pd.DataFrame
+    routines: pd.DataFrame
+    senders: pd.DataFrame
+    log: ProblemLog
+
+    def with_invoices(self, raw_invoices: pd.DataFrame, period: Period) -> ErpData:
+        """The complete :class:`ErpData`: the invoices of ``period`` normalised last."""
+        invoices = _invoices(raw_invoices, period, self.customers, self.services,
+                             self.billing_methods, self.log)
+        return ErpData(
+            customers=self.customers,
+            recipients=self.recipients,
+            services=self.services,
+            service_statuses=self.service_statuses,
+            billing_methods=self.billing_methods,
+            email_rules=self.email_rules,
+            send_statuses=self.send_statuses,
+            routines=self.routines,
+            senders=self.senders,
+            invoices=invoices,
+            problems=self.log.frame(),
+        )
+
+
+def normalise_reference(raw: RawTables | Mapping[str, pd.DataFrame]) -> Reference:
+    """Apply the contract's value rules to every table but the invoices (raw frames keyed
+    like ``queries/<name>.sql``, or a :class:`RawTables`)."""
+    tables = raw if isinstance(raw, Mapping) else {n: getattr(raw, n) for n in raw.names()}
     log = ProblemLog()
-    customers = _customers(raw.customers, log)
-    statuses = _statuses(raw.service_statuses, log)
-    senders = _senders(raw.senders, log)
-    methods = _methods(raw.billing_methods, senders, log)
-    services = _services(raw.services, statuses, customers, log)
-    return ErpData(
+    customers = _customers(tables["customers"], log)
+    statuses = _statuses(tables["service_statuses"], log)
+    senders = _senders(tables["senders"], log)
+    methods = _methods(tables["billing_methods"], senders, log)
+    services = _services(tables["services"], statuses, customers, log)
+    recipients = _recipients(tables["recipients"], customers, log)
+    rules = _rules(tables["email_rules"], methods, log)
+    send_statuses = _send_statuses(tables["send_statuses"], statuses, methods, log)
+    routines = _routines(tables["routines"], log)
+    return Reference(
         customers=customers,
-        recipients=_recipients(raw.recipients, customers, log),
+        recipients=recipients,
         services=services,
         service_statuses=statuses,
         billing_methods=methods,
-        email_rules=_rules(raw.email_rules, methods, log),
-        send_statuses=_send_statuses(raw.send_statuses, statuses, methods, log),
-        routines=_routines(raw.routines, log),
+        email_rules=rules,
+        send_statuses=send_statuses,
+        routines=routines,
         senders=senders,
-        invoices=_invoices(raw.invoices, period, customers, services, methods, log),
-        problems=log.frame(),
+        log=log,
     )
 
 
-__all__ = ["ErpData", "RawTables", "normalise_tables"]
+def normalise_tables(raw: RawTables, period: Period) -> ErpData:
+    """Apply the contract's value rules to every table and collect the data problems."""
+    return normalise_reference(raw).with_invoices(raw.invoices, period)
+
+
+__all__ = ["ErpData", "RawTables", "Reference", "normalise_reference", "normalise_tables"]

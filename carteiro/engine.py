@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from carteiro.catalogue import COVERAGE_ORDER, REASON_BY_CODE, REASON_CODES
 from carteiro.columns import (
@@ -100,6 +101,14 @@ def _take(values: pd.Series | np.ndarray, positions: np.ndarray, missing: object
         return np.full(len(positions), missing)
     taken = array[np.clip(positions, 0, None)]
     return np.where(positions >= 0, taken, missing)
+
+
+def _take_as(values: pd.Series, positions: np.ndarray, dtype: str) -> ExtensionArray:
+    """``values`` at ``positions`` as a ``dtype`` extension array (NA where the position is -1).
+
+    The same values as ``pd.array(_take(values.astype(object), positions, None), dtype)``
+    without a Python object per row (Arrow-backed strings stay in Arrow)."""
+    return pd.array(values, dtype=dtype).take(positions, allow_fill=True)
 
 
 def default_sender_id(senders: pd.DataFrame) -> int | None:
@@ -188,15 +197,10 @@ def evaluate(data: ErpData, period: Period, failed_sender_ids: Iterable[int] = (
     sender_ok = np.where(
         known_method, _take(methods[Method.SENDER_AVAILABLE], m_pos, False), default_available
     ).astype(bool)
-    inv[Invoice.SENDER_ID] = pd.array(
-        np.where(
-            known_method,
-            _take(methods[Method.EFFECTIVE_SENDER_ID].astype("Int64").astype(object), m_pos,
-                  None),
-            default_id,
-        ),
-        dtype="Int64",
-    )
+    sender_ids = _take_as(methods[Method.EFFECTIVE_SENDER_ID], m_pos, "Int64")
+    if default_id is not None:
+        sender_ids[~known_method] = default_id
+    inv[Invoice.SENDER_ID] = sender_ids
     active_rules = _take(methods[Method.ACTIVE_RULES], m_pos, 0).astype(int)
     has_rules = active_rules > 0
     first_offset = _take(methods[Method.FIRST_OFFSET].fillna(0).astype(int), m_pos, 0)
@@ -208,9 +212,7 @@ def evaluate(data: ErpData, period: Period, failed_sender_ids: Iterable[int] = (
 
     s_pos = _positions(inv[Invoice.SERVICE_ID], data.services[Service.ID])
     service_found = s_pos >= 0
-    status = pd.Series(
-        _take(data.services[Service.STATUS].astype(object), s_pos, None), dtype="string"
-    )
+    status = pd.Series(_take_as(data.services[Service.STATUS], s_pos, "string"))
     inv[Invoice.SERVICE_STATUS] = status
     excluded = _status_excluded(
         inv[Invoice.METHOD_ID], known_method,
@@ -291,16 +293,10 @@ def _customers(inv: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             CustomerAudit.ID: ids,
-            CustomerAudit.NAME: pd.array(
-                _take(customers[CustomerIn.NAME].astype(object), c_pos, None), dtype="string"),
-            CustomerAudit.DOCUMENT: pd.array(
-                _take(customers[CustomerIn.DOCUMENT].astype(object), c_pos, None),
-                dtype="string"),
-            CustomerAudit.CITY: pd.array(
-                _take(customers[CustomerIn.CITY].astype(object), c_pos, None), dtype="string"),
-            CustomerAudit.ACTIVE: pd.array(
-                _take(customers[CustomerIn.ACTIVE].astype(object), c_pos, None),
-                dtype="boolean"),
+            CustomerAudit.NAME: _take_as(customers[CustomerIn.NAME], c_pos, "string"),
+            CustomerAudit.DOCUMENT: _take_as(customers[CustomerIn.DOCUMENT], c_pos, "string"),
+            CustomerAudit.CITY: _take_as(customers[CustomerIn.CITY], c_pos, "string"),
+            CustomerAudit.ACTIVE: _take_as(customers[CustomerIn.ACTIVE], c_pos, "boolean"),
             CustomerAudit.INVOICES: total.astype(int),
             CustomerAudit.ELIGIBLE_INVOICES: eligible.astype(int),
             CustomerAudit.STATUS: pd.Categorical.from_codes(
