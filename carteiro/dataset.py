@@ -19,6 +19,7 @@ problem it finds. The choices the contract leaves open are written down here:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -41,6 +42,8 @@ from carteiro.emails import field_validity
 from carteiro.normalise import (
     ProblemLog,
     drop_duplicate_ids,
+    map_distinct,
+    normalise_word,
     normalise_words,
     parse_days,
     parse_flags,
@@ -128,12 +131,15 @@ def _customers(raw: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
+def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog,
+                valid_email: pd.Series | None = None) -> pd.DataFrame:
     """The customer records' own addresses of known customers (a duplicated one is reported
     as a customer), then the contacts of known customers, each id once.
 
     The choices are made on the id columns alone and the full rows taken once, in the same
-    order as filtering the frame step by step would give."""
+    order as filtering the frame step by step would give. ``valid_email`` is
+    ``field_validity`` of the raw rows' addresses when already computed (it is row by row, so
+    the kept rows' verdicts are the same)."""
     ids = to_ids(raw[Recipient.ID]).reset_index(drop=True)
     owners = to_ids(raw[Recipient.CUSTOMER_ID]).reset_index(drop=True)
     origin = raw[Recipient.ORIGIN].astype("string").reset_index(drop=True)
@@ -141,7 +147,7 @@ def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog) -> 
     own = np.flatnonzero((~contacts).fillna(False).to_numpy(dtype=bool))
     own = own[~ids.iloc[own].duplicated(keep="first").to_numpy()]
     own = own[owners.iloc[own].isin(customers[CustomerIn.ID]).to_numpy()]
-    slim = pd.DataFrame({Recipient.ID: ids, Recipient.CUSTOMER_ID: owners})
+    slim = pd.DataFrame({Recipient.ID: ids, Recipient.CUSTOMER_ID: owners}, copy=False)
     others = drop_duplicate_ids(slim[contacts.fillna(False).to_numpy(dtype=bool)], Recipient.ID,
                                 log=log, table="recipients")
     orphan = _report_unknown(log, "recipients", others, Recipient.ID, Recipient.CUSTOMER_ID,
@@ -155,7 +161,10 @@ def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog) -> 
                          column="permite_enviar_email", ids=frame[Recipient.ID])
     frame[Recipient.ALLOWS_EMAIL] = allows.fillna(False).astype(bool)
     frame[Recipient.EMAIL] = frame[Recipient.EMAIL].astype("string")
-    frame[Recipient.VALID_EMAIL] = field_validity(frame[Recipient.EMAIL])
+    if valid_email is None:
+        frame[Recipient.VALID_EMAIL] = field_validity(frame[Recipient.EMAIL])
+    else:
+        frame[Recipient.VALID_EMAIL] = valid_email.to_numpy(dtype=bool)[rows]
     return frame
 
 
@@ -272,7 +281,8 @@ def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
     frame = frame[due.notna() & (due >= start) & (due <= end)]
 
     raw_status = frame[Invoice.STATUS]
-    status = normalise_words(raw_status).map(INVOICE_STATUS_WORDS).astype("string")
+    status = map_distinct(raw_status, lambda v: INVOICE_STATUS_WORDS.get(normalise_word(v)),
+                          "string")
     in_scope = (status != CANCELLED).fillna(True)
     unknown = status.isna() & in_scope
     if unknown.any():
@@ -360,12 +370,17 @@ def normalise_reference(raw: RawTables | Mapping[str, pd.DataFrame]) -> Referenc
     like ``queries/<name>.sql``, or a :class:`RawTables`)."""
     tables = raw if isinstance(raw, Mapping) else {n: getattr(raw, n) for n in raw.names()}
     log = ProblemLog()
-    customers = _customers(tables["customers"], log)
-    statuses = _statuses(tables["service_statuses"], log)
-    senders = _senders(tables["senders"], log)
-    methods = _methods(tables["billing_methods"], senders, log)
-    services = _services(tables["services"], statuses, customers, log)
-    recipients = _recipients(tables["recipients"], customers, log)
+    # Address validation is the longest step and mostly Arrow compute (which releases the
+    # GIL): run it on the raw addresses in a second thread while the other tables are
+    # normalised. Nothing is logged there, so the problems keep their order.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carteiro-emails") as pool:
+        validity = pool.submit(field_validity, tables["recipients"][Recipient.EMAIL])
+        customers = _customers(tables["customers"], log)
+        statuses = _statuses(tables["service_statuses"], log)
+        senders = _senders(tables["senders"], log)
+        methods = _methods(tables["billing_methods"], senders, log)
+        services = _services(tables["services"], statuses, customers, log)
+        recipients = _recipients(tables["recipients"], customers, log, validity.result())
     rules = _rules(tables["email_rules"], methods, log)
     send_statuses = _send_statuses(tables["send_statuses"], statuses, methods, log)
     routines = _routines(tables["routines"], log)

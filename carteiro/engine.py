@@ -150,15 +150,18 @@ def evaluate_methods(data: ErpData, senders: pd.DataFrame) -> pd.DataFrame:
     return methods
 
 
-def _recipient_flags(recipients: pd.DataFrame) -> pd.DataFrame:
-    """Per customer: does any recipient allow e-mail, and any allowing one with a valid address."""
+def _recipient_flags(recipients: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Per customer (the index; null customer ids left out): does any recipient allow e-mail,
+    and does any allowing one have a valid address."""
+    codes, uniques = pd.factorize(recipients[Recipient.CUSTOMER_ID].astype("Int64"),
+                                  use_na_sentinel=True)
     allows = recipients[Recipient.ALLOWS_EMAIL].to_numpy(dtype=bool)
     valid = recipients[Recipient.VALID_EMAIL].to_numpy(dtype=bool)
-    flags = pd.DataFrame(
-        {"allows": allows, "allows_valid": allows & valid},
-        index=recipients[Recipient.CUSTOMER_ID].astype("Int64"),
-    )
-    return flags.groupby(level=0).any()
+    known = codes >= 0
+    groups = codes[known]
+    any_allows = np.bincount(groups, weights=allows[known], minlength=len(uniques)) > 0
+    any_valid = np.bincount(groups, weights=(allows & valid)[known], minlength=len(uniques)) > 0
+    return pd.Index(uniques), any_allows, any_valid
 
 
 def _status_excluded(inv_methods: pd.Series, known_method: np.ndarray, explicit: np.ndarray,
@@ -166,13 +169,19 @@ def _status_excluded(inv_methods: pd.Series, known_method: np.ndarray, explicit:
     """Condition 6 for services that exist: explicit selection by normalised prefix, else the
     default (everything but cancelado and inativo; an unknown status is allowed there)."""
     allowed = send_statuses.dropna(subset=[SendStatus.STATUS])
-    chosen = pd.MultiIndex.from_arrays(
-        [allowed[SendStatus.METHOD_ID].astype("Int64"), allowed[SendStatus.STATUS].astype(str)]
-    )
-    keys = pd.MultiIndex.from_arrays(
-        [inv_methods.astype("Int64"), status.fillna("\x00unknown").astype(str)]
-    )
-    in_selection = keys.isin(chosen)
+    # (method, status) pairs as integer keys over the distinct values; a null method or
+    # status is in no pair (the selection has neither).
+    method_codes, methods = pd.factorize(inv_methods.astype("Int64"), use_na_sentinel=True)
+    status_codes, statuses = pd.factorize(status.astype(str), use_na_sentinel=True)
+    status_codes = np.where(status.isna().to_numpy(dtype=bool), -1, status_codes)
+    width = len(statuses) + 1
+    keys = np.where((method_codes >= 0) & (status_codes >= 0),
+                    method_codes * width + status_codes, -1)
+    chosen_methods = pd.Index(methods).get_indexer(allowed[SendStatus.METHOD_ID].astype("Int64"))
+    chosen_statuses = pd.Index(statuses).get_indexer(allowed[SendStatus.STATUS].astype(str))
+    found = (chosen_methods >= 0) & (chosen_statuses >= 0)
+    chosen = chosen_methods[found] * width + chosen_statuses[found]
+    in_selection = np.isin(keys, chosen) & (keys >= 0)
     default_excluded = status.isin(DEFAULT_EXCLUDED_STATUSES).fillna(False).to_numpy(dtype=bool)
     uses_explicit = known_method & explicit
     return np.where(uses_explicit, ~in_selection, default_excluded)
@@ -221,10 +230,10 @@ def evaluate(data: ErpData, period: Period, failed_sender_ids: Iterable[int] = (
     )
     blocks = _take(data.services[Service.BLOCKS_EMAIL], s_pos, False).astype(bool)
 
-    flags = _recipient_flags(data.recipients)
-    r_pos = pd.Index(flags.index).get_indexer(inv[Invoice.CUSTOMER_ID].astype("Int64"))
-    allows = _take(flags["allows"], r_pos, False).astype(bool)
-    allows_valid = _take(flags["allows_valid"], r_pos, False).astype(bool)
+    flag_ids, any_allows, any_valid = _recipient_flags(data.recipients)
+    r_pos = flag_ids.get_indexer(inv[Invoice.CUSTOMER_ID].astype("Int64"))
+    allows = _take(any_allows, r_pos, False).astype(bool)
+    allows_valid = _take(any_valid, r_pos, False).astype(bool)
 
     conditions = {
         "no_email_routine": np.full(n, not routine_active),
@@ -275,20 +284,24 @@ def _customers(inv: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     without_notice = np.where(
         ~inv[Invoice.ELIGIBLE] & inv[Invoice.UNPAID], inv[Invoice.AMOUNT].fillna(0.0), 0.0
     )
-    grouped = (
-        inv[[Invoice.CUSTOMER_ID, *REASON_CODES, Invoice.ELIGIBLE]]
-        .assign(_amount=without_notice, _n=1)
-        .groupby(Invoice.CUSTOMER_ID, sort=True, dropna=False)
-        .agg({**dict.fromkeys(REASON_CODES, "max"), Invoice.ELIGIBLE: "sum", "_amount": "sum",
-              "_n": "sum"})
-    )
-    mask = np.zeros(len(grouped), dtype=np.int16)
-    for bit, code in enumerate(REASON_CODES):
-        mask |= grouped[code].to_numpy(dtype=np.int16) << bit
-    ids = grouped.index.to_series().astype("Int64").reset_index(drop=True)
+    # One group per customer id, ascending, a null id last (as groupby(sort=True,
+    # dropna=False) orders them); reasons OR-ed as bit masks, counts by bincount.
+    codes, uniques = pd.factorize(inv[Invoice.CUSTOMER_ID].astype("Int64"), sort=True,
+                                  use_na_sentinel=True)
+    ids = pd.array(uniques, dtype="Int64")
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(ids), codes)
+        ids = pd.array([*ids, pd.NA], dtype="Int64")
+    groups = len(ids)
+    mask = np.zeros(groups, dtype=np.int16)
+    np.bitwise_or.at(mask, codes, inv[Invoice.REASON_MASK].to_numpy(dtype=np.int16))
+    total = np.bincount(codes, minlength=groups)
+    eligible = np.bincount(codes, weights=inv[Invoice.ELIGIBLE].to_numpy(dtype=bool),
+                           minlength=groups).astype(np.int64)
+    # pandas' grouped sum (compensated), the same rounding as before
+    amount = pd.Series(without_notice).groupby(codes, sort=True).sum().to_numpy()
+    ids = pd.Series(ids)
     c_pos = _positions(ids, customers[CustomerIn.ID])
-    total = grouped["_n"].to_numpy()
-    eligible = grouped[Invoice.ELIGIBLE].to_numpy()
     status_code = np.where(eligible == total, 0, np.where(eligible == 0, 2, 1))
     out = pd.DataFrame(
         {
@@ -304,7 +317,7 @@ def _customers(inv: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
             CustomerAudit.PRIMARY_REASON: _primary(mask),
             CustomerAudit.REASONS: _reasons(mask),
             CustomerAudit.REASON_MASK: mask,
-            CustomerAudit.AMOUNT_WITHOUT_NOTICE: grouped["_amount"].to_numpy().round(2),
+            CustomerAudit.AMOUNT_WITHOUT_NOTICE: amount.round(2),
         }
     )
     return out

@@ -268,9 +268,12 @@ def _read_adbc(engine: Engine, reader: str, sql: str, params: Mapping[str, Any])
 
 def _plain_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """A column in the types ``pandas.read_sql`` gives through SQLAlchemy: every integer as
-    int64, floats as float64, numerics/decimals as float64 (``coerce_float``), and a driver's
-    extension type (PostgreSQL ``numeric`` comes as ``arrow.opaque`` text) as its storage."""
+    int64, floats as float64, numerics/decimals as float64 (``coerce_float``), a driver's
+    extension type (PostgreSQL ``numeric`` comes as ``arrow.opaque`` text) as its storage, and
+    a column of only nulls (or of no rows) as objects (``None``)."""
     kind = column.type
+    if column.null_count == len(column):  # only nulls, or no rows: objects, as read_sql
+        return pa.chunked_array([pa.nulls(len(column))], type=pa.null())
     if isinstance(kind, pa.BaseExtensionType):
         storage = pa.chunked_array([c.storage for c in column.chunks], type=kind.storage_type)
         if getattr(kind, "type_name", "") == "numeric":

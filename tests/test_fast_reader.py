@@ -1,0 +1,440 @@
+"""The fast (Arrow-native, ADBC) reader gives what the SQLAlchemy reader gives.
+
+``carteiro.load`` reads SQLite files (and PostgreSQL) through ADBC and everything else through
+``pandas.read_sql`` over SQLAlchemy (``CARTEIRO_READER=sqlalchemy`` forces that reference path).
+Here both readers load the same databases and are compared column by column, dtype by dtype:
+
+* the raw frames — equal, dtypes included, except the one intended difference documented in
+  ``carteiro.load``: a SQLite column that mixes text with numbers is text on the fast reader
+  (``'1'``, ``'S'``) and Python objects of mixed types on the reference one
+  (:func:`assert_raw_equivalent`);
+* the normalised tables (every frame of ``ErpData``, the problems included) — identical;
+* the engine's results (invoices, customers, alerts) and the CLI's CSV — identical.
+
+Databases: a small seeded demo (2,000 customers × 3 months) and an odd ERP built with
+``tests/erp_builder.py`` whose columns change type after the first thousand rows (flags as
+1/0 then ``'S'``/``'sim'``/``'talvez'``, ISO dates then ``'lixo'``, datetimes, a number;
+integer then real amounts; text ids; nulls), which is what trips Arrow type inference that
+looks only at a first batch. It also checks the positional parameters, the choice of reader,
+read-only access, the SQLite timeout, PostgreSQL when its server is there, and the e-mail
+fast paths against ``email-validator``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carteiro import config, demo
+from carteiro.dataset import ErpData, RawTables, normalise_tables
+from carteiro.db import make_engine
+from carteiro.emails import field_validity, library_accepts, validate_addresses
+from carteiro.engine import evaluate
+from carteiro.errors import DataSourceError
+from carteiro.load import (
+    ADBC_POSTGRESQL,
+    ADBC_SQLITE,
+    READER_ENV,
+    SQLALCHEMY,
+    load_data,
+    load_raw,
+    positional_sql,
+    reader_for,
+)
+from carteiro.period import Period
+from tests import servers
+from tests.cli_helpers import carteiro
+from tests.erp_builder import Erp
+
+MARCH = Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+DEMO_PERIOD = Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+ODD_CUSTOMERS = 1_500  # more than a first batch of 1,024 rows
+SWITCH = 1_100  # from this customer on, the columns change type
+
+
+# Databases --------------------------------------------------------------------------------------
+def odd_erp() -> Erp:
+    """An ERP whose columns hold one type in their first thousand rows and others after."""
+    erp = Erp.baseline()
+    odd_true, odd_false = ["S", "sim", "t", "TRUE", "Yes"], ["N", "não", "f", "false", "no"]
+    odd_due = ["lixo", "2024-03-31 23:59:59", "2024-03-05T10:30:00-03:00", 20240310,
+               "31/03/2024", "2024-02-30", None, "2024-13-01", "", "2024-03-15"]
+    emails = ["a@gmail.com; b@@gmail.com", "  joão@provedor.com.br ", '"a b"@x.com',
+              "maria souza@gmail.com", "x@gmail..com", "ok@uol.com.br", None, "lixo",
+              "A@GMAIL.COM", "a@foo.test"]
+    for cid in range(2, ODD_CUSTOMERS + 1):
+        late = cid >= SWITCH
+        k = cid % 10
+        erp.customer(
+            cid,
+            email=emails[k] if late else "cliente{cid}@gmail.com",
+            allows=(odd_true + odd_false + ["talvez"])[cid % 11] if late else cid % 7 != 0,
+            service_status=(1, 2, 3, 5, 99)[cid % 5] if late else 1,
+            method=(1, None, 7, 1)[cid % 4] if late else 1,
+            due=odd_due[k] if late else f"2024-03-{cid % 28 + 1:02d}",
+            status=("Pago", "aberto", None, "talvez", "Cancelada ")[cid % 5] if late
+            else ("aberto" if cid % 3 else "pago"),
+            paid=("2024-03-02", "ontem", None, "2024-03-20 18:00:00")[cid % 4] if late
+            else ("2024-03-01" if cid % 3 == 0 else None),
+            notice=("Somente SMS", None, "nenhum", "somente_e_mail")[cid % 4] if late else None,
+            amount=99.9 + cid / 100 if late else 100,  # integers first, then reals
+        )
+        if late and cid % 9 == 0:
+            erp.add("cliente_contato", id_cliente_contato=cid, id_cliente=cid,
+                    nome=f"Contato {cid}", email=f"contato{cid}@empresa.com.br",
+                    permite_enviar_email="sim")
+        if late and cid % 50 == 0:
+            erp.add("cliente_contato", id_cliente_contato=90_000 + cid, id_cliente=f"x{cid}",
+                    nome="id de cliente em texto", email="t@t.com", permite_enviar_email=1)
+    erp.add("forma_cobranca_regra_email", id_regra_email=9, id_forma_cobranca=1, dias="três",
+            assunto="dias em texto", ativo=1)
+    erp.add("rotina", id_rotina=3, tipo="Envio E-mail Cobrança", horario=None, ativo="sim")
+    return erp
+
+
+@pytest.fixture(scope="module")
+def odd_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return odd_erp().write_sqlite(tmp_path_factory.mktemp("odd") / "odd.sqlite")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    demo.generate(f"sqlite:///{path}", customers=2_000, months=3, seed=7,
+                  end_month=dt.date(2024, 3, 1), as_of=dt.date(2024, 3, 20))
+    return f"sqlite:///{path}"
+
+
+def read_raw(url: str, period: Period, reader: str, monkeypatch: pytest.MonkeyPatch,
+             ) -> RawTables:
+    with monkeypatch.context() as patch:
+        if reader == SQLALCHEMY:
+            patch.setenv(READER_ENV, SQLALCHEMY)
+        else:
+            patch.delenv(READER_ENV, raising=False)
+        engine = make_engine(url)
+        try:
+            assert reader_for(engine) == reader
+            return load_raw(engine, period)
+        finally:
+            engine.dispose()
+
+
+def read_data(url: str, period: Period, reader: str, monkeypatch: pytest.MonkeyPatch,
+              ) -> ErpData:
+    with monkeypatch.context() as patch:
+        if reader == SQLALCHEMY:
+            patch.setenv(READER_ENV, SQLALCHEMY)
+        else:
+            patch.delenv(READER_ENV, raising=False)
+        return load_data(url, period)
+
+
+# Comparisons ------------------------------------------------------------------------------------
+def _as_text(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def assert_raw_equivalent(reference: pd.Series, fast: pd.Series, where: str) -> str:
+    """Equal values and dtype, or one of the documented raw differences (returned)."""
+    if reference.dtype == fast.dtype:
+        pd.testing.assert_series_equal(reference, fast, obj=where)
+        return "same"
+    assert reference.dtype == object and pd.api.types.is_string_dtype(fast.dtype), (
+        f"{where}: undocumented dtype difference {reference.dtype} vs {fast.dtype}")
+    kinds = {type(v).__name__ for v in reference.dropna()}
+    assert "str" in kinds and len(kinds) > 1, f"{where}: not a mixed column ({kinds})"
+    assert reference.map(_as_text).tolist() == fast.astype(object).map(_as_text).tolist(), where
+    return "mixed → text"
+
+
+def assert_same_data(reference: ErpData, fast: ErpData) -> None:
+    for name in reference.__dataclass_fields__:
+        pd.testing.assert_frame_equal(getattr(reference, name), getattr(fast, name),
+                                      check_dtype=True, check_exact=True, obj=name)
+
+
+def assert_same_results(reference: ErpData, fast: ErpData, period: Period) -> None:
+    left, right = evaluate(reference, period), evaluate(fast, period)
+    pd.testing.assert_frame_equal(left.invoices, right.invoices, check_exact=True)
+    pd.testing.assert_frame_equal(left.customers, right.customers, check_exact=True)
+    pd.testing.assert_frame_equal(left.billing_methods, right.billing_methods, check_exact=True)
+    assert left.alerts == right.alerts
+    assert left.routine_active == right.routine_active
+
+
+# The comparisons ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["odd", "demo"])
+def test_raw_frames_match_column_by_column(which, odd_db, demo_db, monkeypatch):
+    url, period = (odd_db, MARCH) if which == "odd" else (demo_db, DEMO_PERIOD)
+    reference = read_raw(url, period, SQLALCHEMY, monkeypatch)
+    fast = read_raw(url, period, ADBC_SQLITE, monkeypatch)
+    differences: dict[str, str] = {}
+    for name in RawTables.names():
+        left, right = getattr(reference, name), getattr(fast, name)
+        assert list(left.columns) == list(right.columns), name
+        assert len(left) == len(right), name
+        for column in left.columns:
+            kind = assert_raw_equivalent(left[column], right[column], f"{name}.{column}")
+            if kind != "same":
+                differences[f"{name}.{column}"] = kind
+    if which == "odd":  # the odd columns are there, and only they differ
+        assert differences["recipients.allows_email"] == "mixed → text"
+        assert differences["invoices.due_date"] == "mixed → text"
+        assert differences["recipients.customer_id"] == "mixed → text"
+        assert differences["email_rules.days_offset"] == "mixed → text"
+        assert fast.invoices["amount"].dtype == np.float64  # integers, then reals
+        assert set(differences) <= {
+            "recipients.allows_email", "invoices.due_date", "recipients.customer_id",
+            "email_rules.days_offset", "customers.active", "invoices.paid_on",
+            "routines.time_of_day", "email_rules.active", "routines.active",
+        }, differences
+    else:  # the demo: the recipients' flags mix 0/1 with 'S'/'sim' (about 2%)
+        assert differences == {"recipients.allows_email": "mixed → text"}
+
+
+@pytest.mark.parametrize("which", ["odd", "demo"])
+def test_normalised_tables_and_results_are_identical(which, odd_db, demo_db, monkeypatch):
+    url, period = (odd_db, MARCH) if which == "odd" else (demo_db, DEMO_PERIOD)
+    reference = read_data(url, period, SQLALCHEMY, monkeypatch)
+    fast = read_data(url, period, ADBC_SQLITE, monkeypatch)
+    assert_same_data(reference, fast)
+    assert_same_results(reference, fast, period)
+    if which == "odd":  # the odd values did reach the engine
+        kinds = set(fast.problems["kind"])
+        assert {"unreadable_date", "missing_date", "unknown_value", "unknown_id"} <= kinds
+        assert fast.invoices["due_date"].notna().all()
+
+
+def test_normalising_raw_frames_of_either_reader_is_identical(odd_db, monkeypatch):
+    """normalise_tables (the one-call path) on each reader's raw frames."""
+    reference = normalise_tables(read_raw(odd_db, MARCH, SQLALCHEMY, monkeypatch), MARCH)
+    fast = normalise_tables(read_raw(odd_db, MARCH, ADBC_SQLITE, monkeypatch), MARCH)
+    assert_same_data(reference, fast)
+
+
+@pytest.mark.parametrize("level", ["invoice", "customer"])
+def test_cli_csv_is_byte_identical(level, odd_db):
+    args = ("audit", "--db", odd_db, "--start", "2024-03-01", "--end", "2024-03-31",
+            "--level", level)
+    fast = carteiro(*args)
+    reference = carteiro(*args, env={READER_ENV: SQLALCHEMY})
+    assert fast.returncode == reference.returncode == 0, fast.stderr + reference.stderr
+    assert fast.stdout == reference.stdout
+    summary = [line for line in fast.stderr.splitlines() if not line.startswith("Tempo")]
+    assert summary == [line for line in reference.stderr.splitlines()
+                       if not line.startswith("Tempo")]
+
+
+def test_postgresql_readers_agree():
+    """On PostgreSQL (ADBC vs psycopg through SQLAlchemy): raw frames equal, dtypes included;
+    normalised tables identical."""
+    server = servers.postgres()
+    name = server.create_database()
+    try:
+        url = Erp.baseline().customer(2, due="2024-03-31", paid="2024-03-31", amount=10.25)\
+            .customer(3, service_status=3, allows=None).customer(4, due=None)\
+            .write(server.url(name))
+        mp = pytest.MonkeyPatch()
+        try:
+            reference = read_raw(url, MARCH, SQLALCHEMY, mp)
+            fast = read_raw(url, MARCH, ADBC_POSTGRESQL, mp)
+            for table in RawTables.names():
+                left, right = getattr(reference, table), getattr(fast, table)
+                assert list(left.columns) == list(right.columns)
+                kinds = {assert_raw_equivalent(left[c], right[c], f"{table}.{c}")
+                         for c in left.columns}
+                assert kinds == {"same"}, (table, kinds)
+            assert_same_data(read_data(url, MARCH, SQLALCHEMY, mp),
+                             read_data(url, MARCH, ADBC_POSTGRESQL, mp))
+        finally:
+            mp.undo()
+    finally:
+        server.drop_database(name)
+
+
+# Parameters, reader choice, read-only, timeout ---------------------------------------------------
+def test_named_parameters_become_numbered_placeholders():
+    sql = ("SELECT ':start' AS literal, x::date, 'it''s :end' FROM t "
+           "WHERE d >= :start AND d < :end_exclusive OR d = :start")
+    text, names = positional_sql(sql, "?")
+    assert names == ["start", "end_exclusive"]
+    assert text == ("SELECT ':start' AS literal, x::date, 'it''s :end' FROM t "
+                    "WHERE d >= ?1 AND d < ?2 OR d = ?1")
+    assert positional_sql(sql, "$")[0].endswith("d >= $1 AND d < $2 OR d = $1")
+
+
+def test_parameters_are_bound_not_formatted(tmp_path, monkeypatch):
+    """A value that would be SQL if formatted in stays a value."""
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    for path in config.QUERIES_DIR.glob("*.sql"):
+        (queries / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (queries / "email_log.sql").write_text(
+        "SELECT id_email_enviado AS log_id, id_cliente AS customer_id, id_fatura AS invoice_id,"
+        " email_destino AS address, tipo_documento AS document_type, data_envio AS sent_at,"
+        " enviado AS accepted, mensagem_erro AS error_message, :customer_id AS echoed"
+        " FROM email_enviado WHERE id_cliente = :customer_id", encoding="utf-8")
+    monkeypatch.setattr(config, "QUERIES_DIR", queries)
+    url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
+    from carteiro.load import read_query
+
+    engine = make_engine(url)
+    try:
+        frame = read_query(engine, "email_log", {"customer_id": "1 OR 1=1"})
+    finally:
+        engine.dispose()
+    assert frame.empty  # compared as a value, matched nothing
+
+
+def test_reader_choice(tmp_path, monkeypatch):
+    monkeypatch.delenv(READER_ENV, raising=False)
+    url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
+    engines = {
+        "file": make_engine(url),
+        "memory": make_engine("sqlite://"),
+        "postgresql": make_engine("postgresql+psycopg://u:p@127.0.0.1:9/erp"),
+        "mariadb": make_engine("mysql+pymysql://u:p@127.0.0.1:9/erp"),
+    }
+    try:
+        assert reader_for(engines["file"]) == ADBC_SQLITE
+        assert reader_for(engines["memory"]) == SQLALCHEMY
+        assert reader_for(engines["postgresql"]) == ADBC_POSTGRESQL
+        assert reader_for(engines["mariadb"]) == SQLALCHEMY
+        monkeypatch.setenv(READER_ENV, SQLALCHEMY)
+        assert reader_for(engines["file"]) == SQLALCHEMY
+        assert reader_for(engines["postgresql"]) == SQLALCHEMY
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+
+
+def test_fast_reader_opens_sqlite_read_only(tmp_path, monkeypatch):
+    from carteiro.load import _adbc_connect
+
+    monkeypatch.delenv(READER_ENV, raising=False)
+    path = tmp_path / "erp.sqlite"
+    url = Erp.baseline().write_sqlite(path)
+    before = path.read_bytes()
+    engine = make_engine(url)
+    connection = _adbc_connect(engine, ADBC_SQLITE)
+    try:
+        cursor = connection.cursor()
+        with pytest.raises(Exception, match="(?i)readonly|read-only|read only"):
+            cursor.execute("DELETE FROM fatura")
+        cursor.close()
+    finally:
+        connection.close()
+        engine.dispose()
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM fatura").fetchone()[0] == 1
+
+
+def test_sqlite_statement_timeout_on_the_fast_reader(tmp_path, monkeypatch):
+    """ADBC cannot interrupt SQLite: the statement is abandoned at the timeout and reported
+    like SQLAlchemy's interrupted one."""
+    monkeypatch.delenv(READER_ENV, raising=False)
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    for path in config.QUERIES_DIR.glob("*.sql"):
+        (queries / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (queries / "customers.sql").write_text(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000000)\n"
+        "SELECT id_cliente AS customer_id, nome_razaosocial AS name, cpf_cnpj AS document,\n"
+        "  cidade AS city, ativo AS active\n"
+        "FROM cliente WHERE (SELECT MAX(i) FROM n) > 0", encoding="utf-8")
+    monkeypatch.setattr(config, "QUERIES_DIR", queries)
+    monkeypatch.setenv("CARTEIRO_STATEMENT_TIMEOUT", "0.5")
+    url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
+    started = time.monotonic()
+    with pytest.raises(DataSourceError, match="queries/customers.sql passou do tempo limite"):
+        load_data(url, MARCH)
+    assert time.monotonic() - started < 5
+
+
+# E-mail fast paths -------------------------------------------------------------------------------
+CERTAIN_REJECTS = ["maria souza@gmail.com", "ana@@gmail.com", "ana@gmail..com", "a..b@x.com",
+                   "a @x.com", "a@ x.com", "a@b@c.com", "a@b.com / c@d.com", "x@y..", "@@a.com"]
+NOT_CERTAIN = ['"a b"@x.com', '"a@b"@x.com', "joão silva@x.com", "a@[1.2.3.4]", "a\\ b@x.com",
+               "Nome <a@x.com>", "a(b)@x.com", "a.@x.com"]
+
+
+def test_certain_rejects_agree_with_the_library():
+    for address in CERTAIN_REJECTS + NOT_CERTAIN:
+        assert validate_addresses(pd.Series([address])).iloc[0] == library_accepts(address), \
+            address
+
+
+plain = st.text(st.sampled_from(list("abz09.-_+@ ")), min_size=1, max_size=14)
+
+
+@settings(max_examples=500, deadline=None)
+@given(local=plain, domain=plain, tld=st.sampled_from(["com", "com.br", "", "c", "test"]))
+def test_fast_verdicts_agree_with_the_library_on_spaces_ats_and_dots(local, domain, tld):
+    address = f"{local}@{domain}.{tld}" if tld else f"{local}@{domain}"
+    assert validate_addresses(pd.Series([address])).iloc[0] == library_accepts(address)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fields=st.lists(st.one_of(st.none(), st.text(st.sampled_from(list("ab@.; ,çx")),
+                                                    max_size=16)), max_size=8))
+def test_field_validity_is_any_part_valid(fields):
+    """field_validity (with its plain-address first pass) against the definition."""
+    expected = []
+    for field in fields:
+        if field is None:
+            expected.append(False)
+            continue
+        parts = [field] if not any(c in field for c in ",;") else \
+            field.replace(";", ",").split(",")
+        expected.append(any(library_accepts(p.strip()) for p in parts))
+    assert field_validity(pd.Series(fields, dtype=object)).tolist() == expected
+
+
+def test_plain_addresses_of_a_demo_database(demo_db):
+    """Every recipient field of the demo, fast verdict against the library."""
+    engine = sa.create_engine(demo_db)
+    with engine.connect() as connection:
+        fields = pd.read_sql("SELECT email FROM cliente_contato UNION ALL "
+                             "SELECT email_principal FROM cliente", connection)["email"]
+    engine.dispose()
+    expected = [
+        False if not isinstance(f, str) else any(library_accepts(p.strip()) for p in
+                                    (f.replace(";", ",").split(",") if any(c in f for c in ",;")
+                                     else [f]))
+        for f in fields
+    ]
+    assert field_validity(fields).tolist() == expected
+
+
+def test_row_order_of_field_validity_is_kept():
+    fields = pd.Series(["a@gmail.com", None, "x; b@uol.com.br", "lixo", " c@d.com.br "],
+                       index=[5, 3, 9, 1, 7])
+    result = field_validity(fields)
+    assert result.index.tolist() == [5, 3, 9, 1, 7]
+    assert result.tolist() == [True, False, True, False, True]
+
+
+def test_database_path_with_odd_characters(tmp_path, monkeypatch):
+    """The fast reader opens the engine's own (percent-encoded) read-only URI."""
+    monkeypatch.delenv(READER_ENV, raising=False)
+    folder = tmp_path / "pasta com espaço #1 ?x"
+    folder.mkdir()
+    url = Erp.baseline().write_sqlite(folder / "erp %20.sqlite")
+    data = load_data(url, MARCH)
+    assert data.invoices["invoice_id"].tolist() == [1001]
+
+
+def test_a_missing_file_is_explained_before_reading(tmp_path):
+    with pytest.raises(DataSourceError, match="não encontrado"):
+        load_data(f"sqlite:///{tmp_path / 'nao_existe.sqlite'}", MARCH)
+    assert not (tmp_path / "nao_existe.sqlite").exists()
