@@ -1,0 +1,156 @@
+"""The dashboard part of the benchmark (``bench/run.py``), with Streamlit's ``AppTest``.
+
+In a fresh process, against one benchmark database and period:
+
+1. **first page** — ``app.py`` runs with a cold cache until the Cobertura page is rendered
+   (the audit loads behind the status box that names each step; the steps and when they were
+   announced are recorded too);
+2. **Não recebem, first visit** — switching to the page (its derived table is built once);
+3. **filter change** — on «Não recebem», picking a reason in the «Motivo» filter, then a city,
+   then typing a search, each a rerun with the audit cached.
+
+Written against the dashboard as it is (``app.py``, ``pages/``); anything missing (no
+``app.py``, a page or a filter renamed) is reported as skipped with a message, never a crash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 900
+
+
+def _page_path(common: Any, constant: str, *patterns: str) -> str | None:
+    path = getattr(common, constant, None)
+    if path and (ROOT / path).exists():
+        return str(path)
+    for pattern in patterns:
+        found = sorted((ROOT / "pages").glob(pattern))
+        if found:
+            return str(found[0].relative_to(ROOT))
+    return None
+
+
+def _title(at: Any) -> str:
+    return at.title[0].value if len(at.title) else ""
+
+
+def _problem(at: Any) -> str | None:
+    """An exception, or an error box that is not a configuration alert (conditions 1 and 2
+    are shown in red above every page: that is content, not a failure)."""
+    if len(at.exception):
+        return f"exception: {at.exception[0].value}"
+    for error in at.error:
+        text = str(error.value)
+        if "Onde corrigir" not in text:
+            return f"error shown: {text[:300]}"
+    return None
+
+
+def _first_value(widget: Any, name: str) -> Any:
+    """The value behind the first option of a multiselect (AppTest lists the labels)."""
+    if not widget.options:
+        return None
+    label = widget.options[0]
+    if name == "reason":
+        try:
+            from carteiro.catalogue import REASON_LABELS
+        except ImportError:
+            return None
+        by_label = {str(v): k for k, v in REASON_LABELS.items()}
+        return by_label.get(label)
+    return label
+
+
+def measure_dashboard(db: Path, period: tuple[dt.date, dt.date]) -> dict[str, Any]:
+    if not (ROOT / "app.py").exists():
+        return {"skipped": "app.py not found"}
+    os.environ["CARTEIRO_DB_URL"] = f"sqlite:///{db}"
+    os.chdir(ROOT)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from streamlit.testing.v1 import AppTest
+
+    result: dict[str, Any] = {"steps": []}
+    started = [time.perf_counter()]
+    try:  # record the progress messages the status box shows (same process as AppTest)
+        from pages import _common as common
+
+        original = common.run_audit
+
+        def recording(source: Any, chosen: Any, progress: Any = None) -> Any:
+            def say(message: str) -> None:
+                result["steps"].append([round(time.perf_counter() - started[0], 2), message])
+                if progress:
+                    progress(message)
+
+            return original(source, chosen, progress=say)
+
+        common.run_audit = recording
+    except (ImportError, AttributeError) as err:
+        common = None
+        result["steps_note"] = f"progress not recorded ({err})"
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["inicio"] = period[0].isoformat()
+    at.query_params["fim"] = period[1].isoformat()
+    started[0] = time.perf_counter()
+    at.run()
+    result["first_page_seconds"] = time.perf_counter() - started[0]
+    result["first_page_title"] = _title(at)
+    problem = _problem(at)
+    if problem:
+        result["first_page_problem"] = problem
+        return result
+
+    page = _page_path(common, "PAGE_NAO_RECEBEM", "*recebem*.py", "*non_recipients*.py")
+    if page is None:
+        result["filter_note"] = "the «Não recebem» page was not found"
+        return result
+    began = time.perf_counter()
+    at.switch_page(page).run()
+    result["non_recipients_first_visit_seconds"] = time.perf_counter() - began
+    result["non_recipients_title"] = _title(at)
+    problem = _problem(at)
+    if problem:
+        result["filter_note"] = problem
+        return result
+
+    changes: dict[str, float] = {}
+    keys = {name: getattr(common, constant, default) for name, constant, default in (
+        ("reason", "K_NR_REASONS", "nr_reasons"), ("city", "K_NR_CITIES", "nr_cities"),
+        ("search", "K_NR_QUERY", "nr_query"))}
+    for name in ("reason", "city"):
+        try:
+            widget = at.multiselect(key=keys[name])
+        except KeyError:
+            continue
+        value = _first_value(widget, name)
+        if value is None:
+            continue
+        began = time.perf_counter()
+        widget.set_value([value]).run()
+        changes[name] = time.perf_counter() - began
+    try:
+        search = at.text_input(key=keys["search"])
+    except KeyError:
+        search = None
+    if search is not None:
+        began = time.perf_counter()
+        search.set_value("silva").run()
+        changes["search"] = time.perf_counter() - began
+    problem = _problem(at)
+    if problem:
+        result["filter_note"] = problem
+    if not changes:
+        result.setdefault("filter_note", "no filter widget found on «Não recebem»")
+        return result
+    result["filter_changes_seconds"] = changes
+    result["filter_change_seconds"] = max(changes.values())
+    return result
