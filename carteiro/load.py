@@ -41,7 +41,9 @@ How the ADBC readers keep SQLAlchemy's behaviour:
 * **Timeouts.** ADBC's SQLite driver cannot interrupt a statement, so a statement that runs
   past ``CARTEIRO_STATEMENT_TIMEOUT`` is abandoned (it finishes in a daemon thread and its result
   is dropped) and reported like SQLAlchemy's interrupted one. PostgreSQL cancels it itself.
-* **Errors** go through the same :func:`carteiro.db.explain`.
+* **Errors** go through the same :func:`carteiro.db.explain`. Should ADBC fail to connect where
+  SQLAlchemy just did (an authentication method libpq-through-ADBC lacks, say), the query is
+  read through SQLAlchemy instead, with a warning in the log.
 
 :func:`load_data` reads the invoices of the period in a background thread while the other
 tables are read and normalised (the drivers release the GIL while they work), so the invoice
@@ -52,6 +54,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import logging
 import os
 import re
 import threading
@@ -80,6 +83,8 @@ from carteiro.db import (
 )
 from carteiro.errors import CarteiroError
 from carteiro.period import Period
+
+log = logging.getLogger("carteiro.load")
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # A quoted literal (skipped) or a :name parameter (replaced), for placeholder rewriting.
@@ -249,7 +254,14 @@ def _read_adbc(engine: Engine, reader: str, sql: str, params: Mapping[str, Any])
     text, names = positional_sql(sql, "?" if reader == ADBC_SQLITE else "$")
     _missing_parameters(names, params)
     values = [_adbc_value(params[n], reader) for n in names]
-    connection = _adbc_connect(engine, reader)
+    try:
+        connection = _adbc_connect(engine, reader)
+    except Exception as err:  # SQLAlchemy reached the database (_check_connection): use it
+        if not _driver_error(err):
+            raise
+        log.warning("ADBC (%s) could not connect (%s); reading through SQLAlchemy", reader,
+                    str(err).splitlines()[0] if str(err) else type(err).__name__)
+        return _read_sqlalchemy(engine, sql, params)
     try:
         cursor = connection.cursor()
         try:

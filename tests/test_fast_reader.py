@@ -23,6 +23,7 @@ fast paths against ``email-validator``.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import sqlite3
 import time
 
@@ -54,6 +55,7 @@ from tests import servers
 from tests.cli_helpers import carteiro
 from tests.erp_builder import Erp
 
+ADBC_POSTGRESQL_INSTALLED = importlib.util.find_spec("adbc_driver_postgresql") is not None
 MARCH = Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
 DEMO_PERIOD = Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
 ODD_CUSTOMERS = 1_500  # more than a first batch of 1,024 rows
@@ -234,9 +236,11 @@ def test_cli_csv_is_byte_identical(level, odd_db):
                        if not line.startswith("Tempo")]
 
 
-def test_postgresql_readers_agree():
+def test_postgresql_readers_agree(caplog):
     """On PostgreSQL (ADBC vs psycopg through SQLAlchemy): raw frames equal, dtypes included;
     normalised tables identical."""
+    if not ADBC_POSTGRESQL_INSTALLED:
+        pytest.skip("adbc-driver-postgresql is not installed: PostgreSQL uses SQLAlchemy")
     server = servers.postgres()
     name = server.create_database()
     try:
@@ -255,6 +259,7 @@ def test_postgresql_readers_agree():
                 assert kinds == {"same"}, (table, kinds)
             assert_same_data(read_data(url, MARCH, SQLALCHEMY, mp),
                              read_data(url, MARCH, ADBC_POSTGRESQL, mp))
+            assert "could not connect" not in caplog.text  # ADBC itself read it
         finally:
             mp.undo()
     finally:
@@ -307,7 +312,8 @@ def test_reader_choice(tmp_path, monkeypatch):
     try:
         assert reader_for(engines["file"]) == ADBC_SQLITE
         assert reader_for(engines["memory"]) == SQLALCHEMY
-        assert reader_for(engines["postgresql"]) == ADBC_POSTGRESQL
+        assert reader_for(engines["postgresql"]) == (
+            ADBC_POSTGRESQL if ADBC_POSTGRESQL_INSTALLED else SQLALCHEMY)
         assert reader_for(engines["mariadb"]) == SQLALCHEMY
         monkeypatch.setenv(READER_ENV, SQLALCHEMY)
         assert reader_for(engines["file"]) == SQLALCHEMY
@@ -438,3 +444,21 @@ def test_a_missing_file_is_explained_before_reading(tmp_path):
     with pytest.raises(DataSourceError, match="não encontrado"):
         load_data(f"sqlite:///{tmp_path / 'nao_existe.sqlite'}", MARCH)
     assert not (tmp_path / "nao_existe.sqlite").exists()
+
+
+def test_fast_reader_that_cannot_connect_falls_back_to_sqlalchemy(tmp_path, monkeypatch, caplog):
+    import adbc_driver_manager
+
+    import carteiro.load as load
+
+    def refuse(*_args: object) -> None:
+        raise adbc_driver_manager.OperationalError(
+            "IO: [libpq] Failed to connect: boom",
+            status_code=adbc_driver_manager.AdbcStatusCode.IO)
+
+    monkeypatch.delenv(READER_ENV, raising=False)
+    monkeypatch.setattr(load, "_adbc_connect", refuse)
+    url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
+    data = load_data(url, MARCH)
+    assert data.invoices["invoice_id"].tolist() == [1001]
+    assert "could not connect" in caplog.text
