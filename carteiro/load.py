@@ -23,8 +23,9 @@ How the ADBC readers keep SQLAlchemy's behaviour:
 * **Reaching the database.** The engine opens (and pings) one connection first, so a missing
   file, a refused connection or a wrong password fails exactly as before. ADBC then opens the
   same database: SQLite through the engine's ``file:...?mode=ro`` URI (read-only); PostgreSQL
-  through a libpq URI rendered from the engine's URL, with ``default_transaction_read_only``
-  and ``statement_timeout`` in its ``options``.
+  through a libpq URI rendered from the engine's URL, with the session options of the engine's
+  own connections (``carteiro.db.postgres_options``: read-only, statement timeout, ISO dates,
+  the URL's own ``options``) and its connect timeout.
 * **Parameters** are bound by the driver, never formatted into the text: each ``:name`` becomes a
   numbered placeholder (``?1`` for SQLite, ``$1`` for PostgreSQL) in order of first appearance
   (:func:`query_parameters`), quoted literals and ``::casts`` left alone. Dates are bound as ISO
@@ -36,8 +37,9 @@ How the ADBC readers keep SQLAlchemy's behaviour:
   stored as a number among ISO dates) becomes text (``'1'``, ``'S'``, ``'20240310'``). This is
   the one intended raw difference from ``pandas.read_sql``, which returns such a column as
   objects of mixed Python types; the normalisation (``carteiro.normalise``) reads both the same
-  way, which ``tests/test_fast_reader.py`` checks column by column and dtype by dtype. (A
-  column of only nulls is ``float64`` here and ``object`` there; also normalised alike.)
+  way, which ``tests/test_fast_reader.py`` checks column by column and dtype by dtype.
+  Otherwise the frame has ``read_sql``'s dtypes (:func:`arrow_to_pandas`): integers int64,
+  numerics float64, a column of only nulls (or of no rows) objects.
 * **Timeouts.** ADBC's SQLite driver cannot interrupt a statement, so a statement that runs
   past ``CARTEIRO_STATEMENT_TIMEOUT`` is abandoned (it finishes in a daemon thread and its result
   is dropped) and reported like SQLAlchemy's interrupted one. PostgreSQL cancels it itself.
