@@ -32,6 +32,8 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.io.formats.style import Styler
 
 from carteiro import formatting as fmt
@@ -561,11 +563,22 @@ SUPPORT_LABELS: Final[dict[str, str]] = {
 def _joined(keys: pd.Series, values: pd.Series, separator: str = LIST_SEPARATOR,
             sort: bool = True) -> pd.Series:
     """Distinct values per key, joined (sorted, or in their given order); keys with no value
-    are absent."""
+    are absent. The join is one Arrow ``binary_join`` over list offsets (a groupby with a
+    Python ``str.join`` per group took 27 s for a million customers)."""
     pairs = pd.DataFrame({"k": keys.to_numpy(), "v": values.astype("string").to_numpy()})
     pairs = pairs.dropna().drop_duplicates()
     pairs = pairs.sort_values(["k", "v"] if sort else ["k"], kind="stable")
-    return pairs.groupby("k", sort=False)["v"].agg(separator.join)
+    if pairs.empty:
+        return pairs.groupby("k", sort=False)["v"].agg(separator.join)
+    k = pairs["k"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    offsets = pa.array(np.r_[starts, len(k)].astype(np.int64), type=pa.int64())
+    text = pa.array(pairs["v"].astype(object).to_numpy(), type=pa.large_string())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text),
+                            pa.scalar(separator, pa.large_string()))
+    index = pd.Index(pairs["k"].iloc[starts].to_numpy(), name="k")
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=index, name="v",
+                     dtype=object)
 
 
 def customer_index(audit: Audit) -> pd.DataFrame:
