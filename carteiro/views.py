@@ -768,16 +768,23 @@ def _sorted_text(values: Sequence[str]) -> tuple[str, ...]:
 
 def city_labels(cities: pd.Series) -> pd.Series:
     """One label per city whatever its spelling: «ALFENAS», «Alfenas » and «alfenas» are the
-    same city, shown as its most frequent spelling (customers without one: «(sem cidade)»)."""
+    same city, shown as its most frequent spelling (customers without one: «(sem cidade)»).
+    Worked out once per distinct spelling and mapped back."""
     text = cities.astype("string").str.strip()
     text = text.where(text.fillna("") != "")
-    key = fold_series(text)
-    counts = (pd.DataFrame({"key": key.to_numpy(), "text": text.to_numpy()}).dropna()
-              .value_counts().reset_index(name="n")
+    codes, spellings = pd.factorize(text, use_na_sentinel=True)
+    if len(spellings) == 0:
+        return pd.Series(NO_CITY_LABEL, index=cities.index, dtype="string")
+    counts = np.bincount(codes[codes >= 0], minlength=len(spellings))
+    keys = fold_series(pd.Series(spellings)).to_numpy()
+    ranked = (pd.DataFrame({"key": keys, "text": np.asarray(spellings, dtype=object),
+                            "n": counts})
               .sort_values(["key", "n", "text"], ascending=[True, False, True])
               .drop_duplicates("key"))
-    canonical = pd.Series(counts["text"].to_numpy(), index=counts["key"].to_numpy())
-    return key.map(canonical).astype("string").fillna(NO_CITY_LABEL)
+    canonical = pd.Series(ranked["text"].to_numpy(), index=ranked["key"].to_numpy())
+    labels = pd.Series(keys).map(canonical).to_numpy(dtype=object)
+    out = np.where(codes >= 0, labels[np.clip(codes, 0, None)], NO_CITY_LABEL)
+    return pd.Series(out, index=cities.index, dtype="string")
 
 
 def filter_options(data: SupportData) -> FilterOptions:
