@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from carteiro import formatting as fmt
 from carteiro.catalogue import COVERAGE_ORDER, REASON_BY_CODE, REASON_CODES
 from carteiro.columns import (
     CustomerAudit,
@@ -344,7 +345,8 @@ def _alerts(inv: pd.DataFrame, methods: pd.DataFrame, senders: pd.DataFrame,
     for sender_id, group in by_sender:
         per_method = group[Invoice.METHOD_ID].map(names).fillna("(sem forma de cobrança)")
         used_by = ", ".join(
-            f"{name} ({count:n} faturas)" for name, count in per_method.value_counts().items()
+            f"{name} ({fmt.integer(count)} fatura{'' if count == 1 else 's'})"
+            for name, count in per_method.value_counts().items()
         )
         alerts.append(Alert(
             reason.code,

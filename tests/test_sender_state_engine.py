@@ -125,8 +125,8 @@ def test_failed_default_sender_blocks_its_methods_and_invoices_without_one(sourc
     (alert,) = run_audit(source, MARCH).alerts
     assert "«Principal» (id 1)" in alert.title
     assert "Boleto (2 faturas)" in alert.detail
-    assert "Cartão (1 faturas)" in alert.detail
-    assert "(sem forma de cobrança) (1 faturas)" in alert.detail
+    assert "Cartão (1 fatura)" in alert.detail
+    assert "(sem forma de cobrança) (1 fatura)" in alert.detail
     assert alert.invoices == 4
 
 
