@@ -85,19 +85,10 @@ class RawTables:
 
 
 @dataclass(frozen=True)
-class ErpData:
-    """The normalised ERP tables, each indexed by nothing special (plain RangeIndex)."""
+class ErpData(RawTables):
+    """The normalised tables (same names as :class:`RawTables`; ``invoices`` holds the
+    invoices in scope only) and the data problems found while normalising them."""
 
-    customers: pd.DataFrame
-    recipients: pd.DataFrame
-    services: pd.DataFrame
-    service_statuses: pd.DataFrame
-    billing_methods: pd.DataFrame
-    email_rules: pd.DataFrame
-    send_statuses: pd.DataFrame
-    routines: pd.DataFrame
-    senders: pd.DataFrame
-    invoices: pd.DataFrame  # in scope only
     problems: pd.DataFrame
 
 

@@ -61,7 +61,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -423,12 +422,6 @@ def load_raw(engine: Engine, period: Period, *, url: str | None = None,
     return RawTables(**frames)
 
 
-@dataclass(frozen=True)
-class Loaded:
-    data: ErpData
-    url: str
-
-
 def load_data(url: str, period: Period, progress: Progress | None = None) -> ErpData:
     """Read and normalise every table Carteiro needs for ``period``.
 
@@ -469,7 +462,6 @@ __all__ = [
     "ADBC_SQLITE",
     "LOAD_STEPS",
     "SQLALCHEMY",
-    "Loaded",
     "bound_statement",
     "load_data",
     "load_email_log",
