@@ -60,7 +60,7 @@ def _first_value(widget: Any, name: str) -> Any:
     label = widget.options[0]
     if name == "reason":
         try:
-            from carteiro.catalogue import REASON_LABELS
+            from carteiro.rules.catalogue import REASON_LABELS
         except ImportError:
             return None
         by_label = {str(v): k for k, v in REASON_LABELS.items()}

@@ -101,8 +101,8 @@ def _peak_rss_mb() -> float:
 
 
 def _worker_load(db: Path) -> dict[str, Any]:
-    from carteiro.db import make_engine
-    from carteiro.load import load_raw, reader_for
+    from carteiro.erp.connect import make_engine
+    from carteiro.erp.load import load_raw, reader_for
     from carteiro.period import Period
 
     engine = make_engine(f"sqlite:///{db}")
@@ -119,11 +119,11 @@ def _worker_load(db: Path) -> dict[str, Any]:
 def _worker_eval(db: Path) -> dict[str, Any]:
     import gc
 
-    from carteiro.dataset import normalise_tables
-    from carteiro.db import make_engine
-    from carteiro.engine import evaluate
-    from carteiro.load import load_raw
+    from carteiro.erp.connect import make_engine
+    from carteiro.erp.dataset import normalise_tables
+    from carteiro.erp.load import load_raw
     from carteiro.period import Period
+    from carteiro.rules.engine import evaluate
 
     period = Period(*PERIOD)
     engine = make_engine(f"sqlite:///{db}")

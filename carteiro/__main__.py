@@ -2,6 +2,6 @@
 
 import sys
 
-from carteiro.cli import main
+from carteiro.cli.main import main
 
 sys.exit(main())

@@ -26,12 +26,12 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from carteiro import access, views
 from carteiro import formatting as fmt
-from carteiro.audit import ensure_demo_database, run_audit
-from carteiro.config import DEMO_DB_PATH, DataSource, resolve_source
-from carteiro.engine import Audit
+from carteiro.erp.load import load_email_log
+from carteiro.erp.source import DataSource, demo_db_path, resolve_source
 from carteiro.errors import CarteiroError, DataSourceError
-from carteiro.load import load_email_log
 from carteiro.period import Period
+from carteiro.rules.audit import run_audit
+from carteiro.rules.engine import Audit
 
 log = logging.getLogger("carteiro.app")
 
@@ -252,6 +252,8 @@ def _load(url: str, origin: str, start: dt.date, end: dt.date,
 @st.cache_resource(show_spinner=False)
 def _ensure_demo(path: str, _progress: Progress | None = None) -> bool:
     """Generate the demo database once per process (concurrent sessions wait for it)."""
+    from carteiro.demo.first_use import ensure_demo_database
+
     return ensure_demo_database(_progress)
 
 
@@ -362,16 +364,17 @@ def load_context() -> AppContext:
                    width="stretch",
                    help="Relê o banco do ERP agora (os dados são guardados por 10 minutos).")
 
-    if source.is_demo and not DEMO_DB_PATH.exists():
+    demo_path = demo_db_path()
+    if source.is_demo and not demo_path.exists():
         with st.status("Criando o banco de demonstração…", expanded=False) as status:
-            created = _ensure_demo(str(DEMO_DB_PATH),
+            created = _ensure_demo(str(demo_path),
                                    _progress=lambda message: status.update(label=message))
             status.update(label="Banco de demonstração criado", state="complete")
         if created:
             st.session_state[K_DEMO_CREATED] = True
     if st.session_state.pop(K_DEMO_CREATED, False):
         st.toast("Banco de demonstração criado", icon="🧪")
-        st.info(f"O banco de demonstração **{DEMO_DB_PATH.name}** foi gerado agora, com "
+        st.info(f"O banco de demonstração **{demo_path.name}** foi gerado agora, com "
                 "10.000 clientes fictícios e 12 meses de faturas. Para analisar o seu ERP, "
                 "configure [connections.erp] em .streamlit/secrets.toml.", icon="🧪")
 
@@ -439,7 +442,7 @@ def _support_data(key: tuple[Any, ...], _audit: Audit) -> views.SupportData:
 
 @st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=24, show_spinner=False)
 def _capacity(key: tuple[Any, ...], daily_cap: int | None, _audit: Audit) -> pd.DataFrame:
-    from carteiro import capacity
+    from carteiro.views import capacity
 
     return capacity.capacity_table(_audit, daily_cap=daily_cap)
 

@@ -49,8 +49,8 @@ def _show_result(result: Any) -> None:
 
 def render(ctx: common.AppContext) -> None:
     try:
-        from carteiro.smtp_test import DEFAULT_TIMEOUT, SECURITIES, run_smtp_test
-        from carteiro.state import StateStore
+        from carteiro.sender.history import StateStore
+        from carteiro.sender.smtp import DEFAULT_TIMEOUT, SECURITIES, run_smtp_test
     except ImportError:
         st.info("O teste de remetente não está disponível nesta instalação.")
         return

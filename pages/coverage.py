@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from carteiro import figures, views
+from carteiro import views
+from carteiro.views import figures
 from pages import _common as common
 
 ctx = common.context()

@@ -8,8 +8,8 @@ import streamlit as st
 
 from carteiro import formatting as fmt
 from carteiro import views
-from carteiro.catalogue import COVERAGE_LABELS
 from carteiro.errors import CarteiroError
+from carteiro.rules.catalogue import CONDITIONS_IN_WORDS, COVERAGE_LABELS
 from pages import _common as common
 
 ctx = common.context()
@@ -72,7 +72,7 @@ else:
     cols[2].metric("Faturas com aviso", fmt.integer(eligible), border=True)
     cols[3].metric("Em aberto sem aviso", fmt.money(d.amount_without_notice), border=True)
 
-    st.subheader("As nove condições")
+    st.subheader(f"As {CONDITIONS_IN_WORDS}")
     if not d.failing:
         st.success("Todas as condições passam: as faturas do período recebem o aviso.",
                    icon="✅")
@@ -97,7 +97,7 @@ else:
     else:
         st.caption("Uma linha por fatura e regra ativa da sua forma de cobrança (vencimento "
                    "+ dias da regra). O aviso só sai se a fatura estiver em aberto no dia e "
-                   "passar nas nove condições.")
+                   f"passar nas {CONDITIONS_IN_WORDS}.")
         common.table(d.send_dates, views.SEND_LABELS, dates=[views.SendView.SEND_DATE],
                      ids=[views.SendView.INVOICE_ID], key="diag_send_dates")
 

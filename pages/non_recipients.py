@@ -7,7 +7,7 @@ import streamlit as st
 
 from carteiro import export, views
 from carteiro import formatting as fmt
-from carteiro.catalogue import COVERAGE_LABELS, REASON_LABELS
+from carteiro.rules.catalogue import COVERAGE_LABELS, REASON_LABELS
 from pages import _common as common
 
 ctx = common.context()

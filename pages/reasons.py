@@ -9,8 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from carteiro import figures, views
-from carteiro.catalogue import REASON_BY_CODE
+from carteiro import views
+from carteiro.rules.catalogue import CONDITIONS_IN_WORDS, REASON_BY_CODE
+from carteiro.views import figures
 from pages import _common as common
 
 ctx = common.context()
@@ -40,7 +41,7 @@ def chart_code(event: Any) -> str | None:
 reasons = views.reason_table(audit)
 left, right = st.columns([5, 6], gap="large")
 with left:
-    st.subheader("Funil das nove condições")
+    st.subheader(f"Funil das {CONDITIONS_IN_WORDS}")
     st.caption("Faturas que restam depois de retirar as que falham em cada condição; a "
                "última barra são as faturas que recebem aviso.")
     st.plotly_chart(figures.funnel_figure(views.funnel(audit)), width="stretch",

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from carteiro import capacity, views
-from carteiro.catalogue import REASON_BY_CODE
+from carteiro import views
+from carteiro.rules.catalogue import REASON_BY_CODE
+from carteiro.views import capacity
 from pages import _common as common
 from pages import _sender_test_widget
 

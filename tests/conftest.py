@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from carteiro.dataset import ErpData
-from carteiro.engine import Audit, evaluate
-from carteiro.load import load_data
+from carteiro.erp.dataset import ErpData
+from carteiro.erp.load import load_data
 from carteiro.period import Period
+from carteiro.rules.engine import Audit, evaluate
 from tests.erp_builder import MARCH_2024, Erp
 
 MARCH = Period(*MARCH_2024)

@@ -17,11 +17,11 @@ from streamlit.testing.v1 import AppTest
 
 from carteiro import access, views
 from carteiro import formatting as fmt
-from carteiro.catalogue import CHECK_LABELS, REASON_BY_CODE
-from carteiro.dataset import ErpData
-from carteiro.engine import Audit, evaluate
-from carteiro.load import load_data
+from carteiro.erp.dataset import ErpData
+from carteiro.erp.load import load_data
 from carteiro.period import Period
+from carteiro.rules.catalogue import REASON_BY_CODE
+from carteiro.rules.engine import Audit, evaluate
 from tests.erp_builder import MARCH_2024
 from tests.test_views import EXPECTED_REASONS, HYPERLINK_NAME, mixed_erp
 
@@ -192,15 +192,12 @@ def test_unreachable_database_shows_what_to_check(monkeypatch: pytest.MonkeyPatc
 
 def test_demo_database_is_created_on_first_use(monkeypatch: pytest.MonkeyPatch,
                                                tmp_path: Path) -> None:
-    from carteiro import audit as audit_module
-    from carteiro import config, demo
-    from pages import _common
+    from carteiro.demo import generator
 
     path = tmp_path / "demo.sqlite"
-    for module in (config, audit_module, _common):
-        monkeypatch.setattr(module, "DEMO_DB_PATH", path)
-    monkeypatch.setattr(demo, "DEFAULT_DEMO_CUSTOMERS", 60)
-    monkeypatch.setattr(demo, "DEFAULT_DEMO_MONTHS", 2)
+    monkeypatch.setenv("CARTEIRO_DEMO_DB", str(path))
+    monkeypatch.setattr(generator, "DEFAULT_DEMO_CUSTOMERS", 60)
+    monkeypatch.setattr(generator, "DEFAULT_DEMO_MONTHS", 2)
     at = new_app(period=None).run()
     no_exception(at)
     assert path.exists()
@@ -544,7 +541,7 @@ def test_diagnosis_lists_exactly_the_failing_conditions(app: AppTest, customer_i
     icons = checklist(app)
     assert len(icons) == 9
     failing = {label for label, icon in icons.items() if icon == "❌"}
-    assert failing == {CHECK_LABELS[c] for c in EXPECTED_REASONS[customer_id]}
+    assert failing == {REASON_BY_CODE[c].check_label for c in EXPECTED_REASONS[customer_id]}
     body = texts(app)
     for code in EXPECTED_REASONS[customer_id]:
         assert REASON_BY_CODE[code].menu_path in body
@@ -564,9 +561,9 @@ def test_diagnosis_shows_not_evaluated_invoices_dates_recipients_and_log(
         at.selectbox(key="diag_pick").set_value(12).run()
     no_exception(at)
     icons = checklist(at)
-    assert icons[CHECK_LABELS["service_status_excluded"]] == "➖"
-    assert icons[CHECK_LABELS["service_blocks_email"]] == "➖"
-    assert icons[CHECK_LABELS["service_missing"]] == "❌"
+    assert icons[REASON_BY_CODE["service_status_excluded"].check_label] == "➖"
+    assert icons[REASON_BY_CODE["service_blocks_email"].check_label] == "➖"
+    assert icons[REASON_BY_CODE["service_missing"].check_label] == "❌"
     assert len(frame(at, views.InvoiceView.DUE_DATE)) == 1
     assert len(frame(at, views.SendView.SEND_DATE)) == 3
     assert frame(at, views.RecipientView.RECEIVES)[views.RecipientView.EMAIL].tolist() == [
@@ -610,7 +607,7 @@ def test_settings_page(app: AppTest) -> None:
 
 def test_settings_capacity_follows_the_engine_and_the_cap(app: AppTest,
                                                           engine_audit: Audit) -> None:
-    from carteiro import capacity
+    from carteiro.views import capacity
 
     on_page(app, "pages/settings.py")
     expected = capacity.capacity_table(engine_audit)
@@ -628,7 +625,7 @@ def test_settings_capacity_follows_the_engine_and_the_cap(app: AppTest,
 
 def test_sender_test_records_the_result_and_refreshes_the_audit(
         app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    from carteiro import smtp_test
+    from carteiro.sender import smtp as smtp_test
 
     calls: list[dict[str, Any]] = []
 

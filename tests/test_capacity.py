@@ -17,7 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carteiro.capacity import (
+from carteiro.columns import Invoice, SendDate
+from carteiro.erp.load import load_data
+from carteiro.rules.engine import evaluate, send_dates
+from carteiro.views.capacity import (
     DAILY_CAPS,
     PER_DAY_COLUMNS,
     TABLE_COLUMNS,
@@ -28,9 +31,6 @@ from carteiro.capacity import (
     duration,
     notices_per_day,
 )
-from carteiro.columns import Invoice, SendDate
-from carteiro.engine import evaluate, send_dates
-from carteiro.load import load_data
 from tests.conftest import MARCH
 from tests.erp_builder import Erp
 

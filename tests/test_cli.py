@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carteiro.config import resolve_source
-from carteiro.engine import evaluate
-from carteiro.load import load_data
+from carteiro.erp.load import load_data
+from carteiro.erp.source import resolve_source
+from carteiro.rules.engine import evaluate
 from tests.cli_helpers import assert_one_line_error, carteiro
 from tests.conftest import MARCH
 from tests.erp_builder import Erp

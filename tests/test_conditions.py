@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from carteiro.catalogue import REASON_CODES
 from carteiro.columns import CustomerAudit, Invoice, Problem
+from carteiro.rules.catalogue import REASON_CODES
 
 
 def invoice(audit, invoice_id: int = 1001):

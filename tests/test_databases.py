@@ -25,12 +25,12 @@ import sqlalchemy as sa
 
 from carteiro import demo
 from carteiro.columns import CustomerAudit, Invoice, Problem
-from carteiro.config import resolve_source, url_from_connection_settings
-from carteiro.db import make_engine
-from carteiro.engine import Audit, evaluate
+from carteiro.erp.connect import make_engine
+from carteiro.erp.load import load_data, load_email_log
+from carteiro.erp.source import resolve_source, url_from_connection_settings
 from carteiro.errors import DataSourceError
-from carteiro.load import load_data, load_email_log
 from carteiro.period import Period
+from carteiro.rules.engine import Audit, evaluate
 from tests import servers
 from tests.cli_helpers import carteiro
 from tests.erp_builder import COLUMNS, Erp

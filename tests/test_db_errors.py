@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from carteiro import config
-from carteiro.db import MESSAGES, diagnose, explain, make_engine
+from carteiro.erp import source as config
+from carteiro.erp.connect import MESSAGES, diagnose, explain, make_engine
+from carteiro.erp.load import load_data
 from carteiro.errors import DataSourceError
-from carteiro.load import load_data
 from carteiro.period import Period
 from tests import servers
 from tests.cli_helpers import assert_one_line_error, carteiro
@@ -47,7 +47,7 @@ def both_say(url: str, *fragments: str, env: dict[str, str] | None = None,
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         if "CARTEIRO_QUERIES_DIR" in env:
-            monkeypatch.setattr(config, "QUERIES_DIR", Path(env["CARTEIRO_QUERIES_DIR"]))
+            monkeypatch.setenv("CARTEIRO_QUERIES_DIR", env["CARTEIRO_QUERIES_DIR"])
     with pytest.raises(DataSourceError) as caught:
         load_data(url, MARCH)
     assert str(caught.value) == line.removeprefix("carteiro: erro: ")
@@ -264,7 +264,7 @@ SLEEPING_CUSTOMERS = {
 def slow_queries(tmp_path: Path, kind: str) -> Path:
     """A copy of queries/ whose customers.sql runs for 30 s or more."""
     directory = tmp_path / "queries"
-    shutil.copytree(config.PROJECT_ROOT / "queries", directory)
+    shutil.copytree(config.queries_dir(), directory)
     customers = directory / "customers.sql"
     customers.write_text(customers.read_text(encoding="utf-8") + "\n"
                          + SLEEPING_CUSTOMERS[kind] + "\n", encoding="utf-8")
@@ -281,7 +281,7 @@ def test_statement_timeout(erp_db, tmp_path, monkeypatch):
 
 
 def test_statement_timeout_default_is_60_seconds(monkeypatch):
-    from carteiro.db import statement_timeout
+    from carteiro.erp.connect import statement_timeout
 
     monkeypatch.delenv("CARTEIRO_STATEMENT_TIMEOUT", raising=False)
     assert statement_timeout() == 60

@@ -24,7 +24,8 @@ import pytest
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from carteiro import demo, schema
+from carteiro import demo
+from carteiro.demo import schema
 
 REQUIRE_SERVERS = os.environ.get("CARTEIRO_REQUIRE_SERVERS") == "1"
 POSTGRES_URL = os.environ.get(

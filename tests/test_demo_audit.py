@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from carteiro import demo
-from carteiro.catalogue import REASON_CODES
-from carteiro.engine import evaluate
-from carteiro.load import load_data
+from carteiro.erp.load import load_data
 from carteiro.period import Period
+from carteiro.rules.catalogue import REASON_CODES
+from carteiro.rules.engine import evaluate
 from tests.cli_helpers import carteiro
 
 PERIOD = Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))

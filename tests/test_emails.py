@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carteiro.emails import field_validity, library_accepts, validate_addresses
+from carteiro.erp.emails import field_validity, library_accepts, validate_addresses
 
 SAMPLES = [
     "fulano@gmail.com", "FULANO@GMAIL.COM", "a.b-c_d+e@empresa.com.br", "a@b.co", "a@gmail.c",
@@ -54,7 +54,7 @@ def test_field_validity(field, valid):
 
 def test_each_distinct_address_goes_to_the_library_once(monkeypatch):
     calls: list[str] = []
-    import carteiro.emails as emails
+    import carteiro.erp.emails as emails
 
     def counting(address: str) -> bool:
         calls.append(address)

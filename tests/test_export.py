@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from carteiro import views
-from carteiro.engine import Audit
 from carteiro.export import neutralise_formulas, to_excel_csv, to_xlsx
+from carteiro.rules.engine import Audit
 from tests.test_views import HYPERLINK_NAME, mixed_erp
 
 

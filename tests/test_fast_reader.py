@@ -34,13 +34,12 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carteiro import config, demo
-from carteiro.dataset import ErpData, RawTables, normalise_tables
-from carteiro.db import make_engine
-from carteiro.emails import field_validity, library_accepts, validate_addresses
-from carteiro.engine import evaluate
-from carteiro.errors import DataSourceError
-from carteiro.load import (
+from carteiro import demo
+from carteiro.erp import source as config
+from carteiro.erp.connect import make_engine
+from carteiro.erp.dataset import ErpData, RawTables, normalise_tables
+from carteiro.erp.emails import field_validity, library_accepts, validate_addresses
+from carteiro.erp.load import (
     ADBC_POSTGRESQL,
     ADBC_SQLITE,
     READER_ENV,
@@ -50,7 +49,9 @@ from carteiro.load import (
     positional_sql,
     reader_for,
 )
+from carteiro.errors import DataSourceError
 from carteiro.period import Period
+from carteiro.rules.engine import evaluate
 from tests import servers
 from tests.cli_helpers import carteiro
 from tests.erp_builder import Erp
@@ -281,16 +282,16 @@ def test_parameters_are_bound_not_formatted(tmp_path, monkeypatch):
     """A value that would be SQL if formatted in stays a value."""
     queries = tmp_path / "queries"
     queries.mkdir()
-    for path in config.QUERIES_DIR.glob("*.sql"):
+    for path in config.queries_dir().glob("*.sql"):
         (queries / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (queries / "email_log.sql").write_text(
         "SELECT id_email_enviado AS log_id, id_cliente AS customer_id, id_fatura AS invoice_id,"
         " email_destino AS address, tipo_documento AS document_type, data_envio AS sent_at,"
         " enviado AS accepted, mensagem_erro AS error_message, :customer_id AS echoed"
         " FROM email_enviado WHERE id_cliente = :customer_id", encoding="utf-8")
-    monkeypatch.setattr(config, "QUERIES_DIR", queries)
+    monkeypatch.setenv("CARTEIRO_QUERIES_DIR", str(queries))
     url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
-    from carteiro.load import read_query
+    from carteiro.erp.load import read_query
 
     engine = make_engine(url)
     try:
@@ -324,7 +325,7 @@ def test_reader_choice(tmp_path, monkeypatch):
 
 
 def test_fast_reader_opens_sqlite_read_only(tmp_path, monkeypatch):
-    from carteiro.load import _adbc_connect
+    from carteiro.erp.load import _adbc_connect
 
     monkeypatch.delenv(READER_ENV, raising=False)
     path = tmp_path / "erp.sqlite"
@@ -351,14 +352,14 @@ def test_sqlite_statement_timeout_on_the_fast_reader(tmp_path, monkeypatch):
     monkeypatch.delenv(READER_ENV, raising=False)
     queries = tmp_path / "queries"
     queries.mkdir()
-    for path in config.QUERIES_DIR.glob("*.sql"):
+    for path in config.queries_dir().glob("*.sql"):
         (queries / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (queries / "customers.sql").write_text(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000000)\n"
         "SELECT id_cliente AS customer_id, nome_razaosocial AS name, cpf_cnpj AS document,\n"
         "  cidade AS city, ativo AS active\n"
         "FROM cliente WHERE (SELECT MAX(i) FROM n) > 0", encoding="utf-8")
-    monkeypatch.setattr(config, "QUERIES_DIR", queries)
+    monkeypatch.setenv("CARTEIRO_QUERIES_DIR", str(queries))
     monkeypatch.setenv("CARTEIRO_STATEMENT_TIMEOUT", "0.5")
     url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
     started = time.monotonic()
@@ -449,7 +450,7 @@ def test_a_missing_file_is_explained_before_reading(tmp_path):
 def test_fast_reader_that_cannot_connect_falls_back_to_sqlalchemy(tmp_path, monkeypatch, caplog):
     import adbc_driver_manager
 
-    import carteiro.load as load
+    import carteiro.erp.load as load
 
     def refuse(*_args: object) -> None:
         raise adbc_driver_manager.OperationalError(

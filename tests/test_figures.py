@@ -9,10 +9,11 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import pytest
 
-from carteiro import figures, views
-from carteiro.catalogue import REASON_CODES
-from carteiro.engine import Audit
+from carteiro import views
 from carteiro.period import Period
+from carteiro.rules.catalogue import REASON_CODES
+from carteiro.rules.engine import Audit
+from carteiro.views import figures
 from tests.test_views import mixed_erp
 
 

@@ -10,10 +10,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carteiro.catalogue import REASON_CODES
 from carteiro.columns import CustomerAudit, Invoice
-from carteiro.engine import evaluate
-from carteiro.load import load_data
+from carteiro.erp.load import load_data
+from carteiro.rules.catalogue import REASON_CODES
+from carteiro.rules.engine import evaluate
 from tests.conftest import MARCH
 from tests.erp_builder import Erp
 

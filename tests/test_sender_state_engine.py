@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from carteiro.audit import run_audit
 from carteiro.columns import Invoice, Sender
-from carteiro.config import DataSource
-from carteiro.smtp_test import STAGE_CONNECT, SmtpTestResult, run_smtp_test
-from carteiro.state import StateStore
+from carteiro.erp.source import DataSource
+from carteiro.rules.audit import run_audit
+from carteiro.sender.history import StateStore
+from carteiro.sender.smtp import STAGE_CONNECT, SmtpTestResult, run_smtp_test
 from tests.conftest import MARCH
 from tests.erp_builder import Erp
 

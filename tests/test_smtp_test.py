@@ -14,7 +14,8 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from carteiro.smtp_test import (
+from carteiro.sender.history import StateStore
+from carteiro.sender.smtp import (
     STAGE_AUTH,
     STAGE_BANNER,
     STAGE_CONNECT,
@@ -29,7 +30,6 @@ from carteiro.smtp_test import (
     Stage,
     run_smtp_test,
 )
-from carteiro.state import StateStore
 from tests.smtp_server import (
     LOCALHOST,
     SMTP_PASSWORD,
@@ -406,7 +406,7 @@ def test_result_is_frozen_and_serialisable() -> None:
 
 HARNESS = (
     "import argparse, sys\n"
-    "from carteiro import sender_cli\n"
+    "from carteiro.cli import sender as sender_cli\n"
     "parser = argparse.ArgumentParser(prog='carteiro')\n"
     "sub = parser.add_subparsers(dest='command', required=True)\n"
     "sender_cli.add_parser(sub)\n"

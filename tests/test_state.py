@@ -10,9 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carteiro import state
-from carteiro.smtp_test import STAGE_AUTH, SmtpTestResult, Stage
-from carteiro.state import (
+from carteiro.sender import history as state
+from carteiro.sender.history import (
     COL_FAILED_STAGE,
     COL_SENDER_ID,
     COL_SUCCESS,
@@ -22,6 +21,7 @@ from carteiro.state import (
     StateStore,
     source_key,
 )
+from carteiro.sender.smtp import STAGE_AUTH, SmtpTestResult, Stage
 
 ERP = "postgresql+psycopg://erp:segredo-do-banco@db.provedor.com.br:5432/hubsoft"
 OTHER_ERP = "sqlite:///outro.sqlite"
@@ -164,8 +164,15 @@ def test_explicit_path_wins_over_environment(
 
 def test_default_path_is_in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(STATE_DB_ENV, raising=False)
-    repo_root = Path(state.__file__).resolve().parent.parent
+    repo_root = Path(__file__).resolve().parent.parent
     assert state._default_path() == repo_root / ".carteiro" / "state.sqlite"
+
+
+def test_installed_default_path_is_in_the_data_folder(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.delenv(STATE_DB_ENV, raising=False)
+    monkeypatch.setenv("CARTEIRO_HOME", str(tmp_path))
+    assert state._default_path() == tmp_path / ".carteiro" / "state.sqlite"
 
 
 def test_plain_sqlite_file_with_the_documented_columns(store: StateStore) -> None:

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carteiro import views
-from carteiro.catalogue import REASON_CODES
 from carteiro.columns import CustomerAudit, Invoice
-from carteiro.engine import Audit
+from carteiro.rules.catalogue import REASON_CODES
+from carteiro.rules.engine import Audit
 from tests.erp_builder import Erp
 
 HYPERLINK_NAME = '=HYPERLINK("http://evil.example/x","clique")'

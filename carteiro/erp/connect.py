@@ -41,7 +41,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from carteiro.config import redact_url
+from carteiro.erp.source import redact_url
 from carteiro.errors import DataSourceError
 
 STATEMENT_TIMEOUT_ENV = "CARTEIRO_STATEMENT_TIMEOUT"

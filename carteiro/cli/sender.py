@@ -17,9 +17,10 @@ import sqlite3
 import sys
 from typing import TextIO
 
-from carteiro.config import resolve_source
+from carteiro.erp.source import resolve_source
 from carteiro.errors import CarteiroError
-from carteiro.smtp_test import (
+from carteiro.sender.history import StateStore, source_key
+from carteiro.sender.smtp import (
     AUTH_MECHANISMS,
     DEFAULT_TIMEOUT,
     SECURITIES,
@@ -27,7 +28,6 @@ from carteiro.smtp_test import (
     TlsInfo,
     run_smtp_test,
 )
-from carteiro.state import StateStore, source_key
 
 PASSWORD_ENV = "CARTEIRO_SMTP_PASSWORD"
 MANUAL_SOURCE = "manual"

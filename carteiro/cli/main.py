@@ -15,14 +15,15 @@ from typing import TextIO
 import pandas as pd
 
 from carteiro import formatting as fmt
-from carteiro.audit import ensure_demo_database, run_audit
-from carteiro.catalogue import COVERAGE_LABELS, PROBLEM_LABELS, REASON_BY_CODE
 from carteiro.columns import CustomerAudit, Invoice, Problem
-from carteiro.config import DEMO_DB_PATH, resolve_source
-from carteiro.engine import Audit
+from carteiro.erp.problems import PROBLEM_LABELS
+from carteiro.erp.source import demo_db_path, resolve_source
 from carteiro.errors import CarteiroError
 from carteiro.export import to_machine_csv
 from carteiro.period import period_from_args
+from carteiro.rules.audit import run_audit
+from carteiro.rules.catalogue import COVERAGE_LABELS, REASON_BY_CODE
+from carteiro.rules.engine import Audit
 
 INVOICE_COLUMNS = (
     Invoice.ID, Invoice.CUSTOMER_ID, Invoice.ELIGIBLE, Invoice.PRIMARY_REASON, Invoice.REASONS,
@@ -79,8 +80,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     period = period_from_args(args.start, args.end)
     source = resolve_source(args.db)
-    if source.is_demo and ensure_demo_database(_progress):
-        _progress(f"Banco de demonstração criado: {DEMO_DB_PATH}")
+    if source.is_demo:
+        from carteiro.demo.first_use import ensure_demo_database
+
+        if ensure_demo_database(_progress):
+            _progress(f"Banco de demonstração criado: {demo_db_path()}")
     audit = run_audit(source, period, progress=_progress if args.verbose else None)
     frame = audit_frame(audit, args.level)
     if args.output == "-":
@@ -98,7 +102,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from carteiro import demo
 
-    url = args.db or f"sqlite:///{DEMO_DB_PATH}"
+    url = args.db or f"sqlite:///{demo_db_path()}"
     summary = demo.generate(
         url,
         customers=args.customers,
@@ -149,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     try:
-        from carteiro import sender_cli
+        from carteiro.cli import sender as sender_cli
     except ImportError:  # pragma: no cover - the sender test is optional at import time
         pass
     else:

@@ -59,7 +59,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Table,
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateIndex
 
-from carteiro import schema
+from carteiro.demo import schema
 
 __all__ = [
     "DEFAULT_DEMO_CUSTOMERS",

@@ -25,7 +25,6 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from carteiro.catalogue import ProblemKind
 from carteiro.columns import (
     CustomerIn,
     Invoice,
@@ -38,9 +37,8 @@ from carteiro.columns import (
     Service,
     ServiceStatus,
 )
-from carteiro.emails import field_validity
-from carteiro.normalise import (
-    ProblemLog,
+from carteiro.erp.emails import field_validity
+from carteiro.erp.normalise import (
     drop_duplicate_ids,
     map_distinct,
     normalise_word,
@@ -49,6 +47,7 @@ from carteiro.normalise import (
     parse_flags,
     to_ids,
 )
+from carteiro.erp.problems import ProblemKind, ProblemLog
 from carteiro.period import Period
 
 BILLING_ROUTINE = "envio_email_cobranca"

@@ -1,7 +1,9 @@
-"""The reason catalogue: the nine conditions of the contract, in order, and the data problems.
+"""The reason catalogue: the conditions of the contract, in order, with their pt-BR label,
+what must hold (the checklist), what a failure means, where in the ERP to fix it, and scope.
 
 This is the one place that names a condition in Portuguese and says where in the ERP to fix
-it; the engine, the CLI, the dashboard and the exports all read it from here.
+it; the engine, the CLI, the dashboard and the exports all read it from here. (The data
+problems' kinds live with the data, in :mod:`carteiro.erp.problems`.)
 """
 
 from dataclasses import dataclass
@@ -17,20 +19,12 @@ class Scope(StrEnum):
     RECIPIENT = "recipient"
 
 
-SCOPE_LABELS: Final[dict[Scope, str]] = {
-    Scope.GLOBAL: "Configuração geral",
-    Scope.METHOD: "Forma de cobrança",
-    Scope.INVOICE: "Fatura",
-    Scope.SERVICE: "Serviço do cliente",
-    Scope.RECIPIENT: "Contatos do cliente",
-}
-
-
 @dataclass(frozen=True)
 class Reason:
     number: int
     code: str
-    label: str
+    label: str  # what fails, as a reason («Sem rotina de envio de e-mail»)
+    check_label: str  # what must hold, for a checklist (✅ next to a failure would mislead)
     explanation: str
     menu_path: str
     scope: Scope
@@ -41,6 +35,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         1,
         "no_email_routine",
         "Sem rotina de envio de e-mail",
+        "Rotina de envio de e-mail ativa",
         "Não há rotina ativa de envio de e-mail de cobrança, então nenhum aviso é enviado "
         "a ninguém.",
         "Configuração > Geral > Rotinas",
@@ -50,6 +45,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         2,
         "sender_unavailable",
         "Remetente indisponível",
+        "Remetente da forma de cobrança disponível",
         "O remetente de e-mail da forma de cobrança não existe, está inativo ou falhou no "
         "último teste de envio.",
         "Configuração > Geral > Remetente de Email > Ações > Testar",
@@ -59,6 +55,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         3,
         "method_without_rules",
         "Forma de cobrança sem regras de e-mail",
+        "Forma de cobrança com regra de e-mail ativa",
         "A forma de cobrança da fatura não tem regra de envio de e-mail ativa (ou a fatura "
         "está em outra forma de cobrança, ou em nenhuma).",
         "Configuração > Financeiro > Forma de Cobrança > Ações > Editar > aba E-mail",
@@ -68,6 +65,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         4,
         "invoice_outside_rules",
         "Fatura fora das regras de envio",
+        "Fatura dentro das regras de envio",
         "A forma de cobrança tem regras, mas nenhuma se aplica a esta fatura (por exemplo, "
         "foi paga antes da primeira data de envio).",
         "Configuração > Financeiro > Forma de Cobrança > Ações > Editar > aba E-mail; "
@@ -78,6 +76,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         5,
         "service_missing",
         "Fatura sem serviço",
+        "Fatura ligada a um serviço existente",
         "A fatura não aponta para um serviço do cliente, ou aponta para um serviço que não "
         "existe.",
         "Cliente > Serviço",
@@ -87,6 +86,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         6,
         "service_status_excluded",
         "Status do serviço fora do envio",
+        "Status do serviço entre os «Status do Serviço para Envio»",
         "O status do serviço não está entre os «Status do Serviço para Envio» da forma de "
         "cobrança (por padrão, cancelado e inativo não recebem).",
         "Forma de Cobrança > Status do Serviço para Envio, ou o status do serviço",
@@ -96,6 +96,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         7,
         "service_blocks_email",
         "Serviço não permite e-mail",
+        "Serviço permite aviso por e-mail",
         "A configuração do serviço que limita o envio de Email/SMS de cobrança não permite "
         "e-mail.",
         "Cliente > Serviço > Configurações",
@@ -105,6 +106,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         8,
         "no_contact_allows_email",
         "Nenhum contato permite e-mail",
+        "Algum contato permite e-mail de cobrança",
         "Nem o cadastro do cliente nem nenhum dos seus contatos permite receber e-mail de "
         "cobrança.",
         "Cliente > Cadastro > Contato > Ações",
@@ -114,6 +116,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         9,
         "no_valid_email",
         "Nenhum e-mail válido",
+        "Contato que permite e-mail tem endereço válido",
         "Há contato que permite e-mail, mas nenhum dos que permitem tem um endereço válido.",
         "Cliente > Cadastro > Contato > Ações",
         Scope.RECIPIENT,
@@ -123,22 +126,15 @@ REASONS: Final[tuple[Reason, ...]] = (
 REASON_CODES: Final[tuple[str, ...]] = tuple(r.code for r in REASONS)
 REASON_BY_CODE: Final[dict[str, Reason]] = {r.code: r for r in REASONS}
 REASON_LABELS: Final[dict[str, str]] = {r.code: r.label for r in REASONS}
-GLOBAL_FAULTS: Final[tuple[str, ...]] = ("no_email_routine", "sender_unavailable")
 
-# Each condition phrased as what must hold (the checklist of one customer: ✅ next to
-# «Sem rotina de envio» would read as if missing the routine were fine).
-CHECK_LABELS: Final[dict[str, str]] = {
-    "no_email_routine": "Rotina de envio de e-mail ativa",
-    "sender_unavailable": "Remetente da forma de cobrança disponível",
-    "method_without_rules": "Forma de cobrança com regra de e-mail ativa",
-    "invoice_outside_rules": "Fatura dentro das regras de envio",
-    "service_missing": "Fatura ligada a um serviço existente",
-    "service_status_excluded": "Status do serviço entre os «Status do Serviço para Envio»",
-    "service_blocks_email": "Serviço permite aviso por e-mail",
-    "no_contact_allows_email": "Algum contato permite e-mail de cobrança",
-    "no_valid_email": "Contato que permite e-mail tem endereço válido",
-}
-assert tuple(CHECK_LABELS) == REASON_CODES
+_NUMBER_WORDS: Final = ("zero", "uma", "duas", "três", "quatro", "cinco", "seis", "sete", "oito",
+                        "nove", "dez", "onze", "doze")
+CONDITION_COUNT: Final = len(REASONS)
+CONDITIONS_IN_WORDS: Final = (
+    f"{_NUMBER_WORDS[CONDITION_COUNT]} condições" if len(_NUMBER_WORDS) > CONDITION_COUNT
+    else f"{CONDITION_COUNT} condições"
+)
+"""«nove condições»: how the UI names the checklist, derived from the catalogue."""
 
 COVERAGE_LABELS: Final[dict[str, str]] = {
     "covered": "Coberto",
@@ -146,40 +142,3 @@ COVERAGE_LABELS: Final[dict[str, str]] = {
     "not_covered": "Não coberto",
 }
 COVERAGE_ORDER: Final[tuple[str, ...]] = tuple(COVERAGE_LABELS)
-
-
-class ProblemKind(StrEnum):
-    DUPLICATE_ID = "duplicate_id"
-    UNKNOWN_ID = "unknown_id"
-    MISSING_DATE = "missing_date"
-    UNREADABLE_DATE = "unreadable_date"
-    UNKNOWN_VALUE = "unknown_value"
-    NULL_FLAG = "null_flag"
-    PAID_WITHOUT_DATE = "paid_without_date"
-    FOREIGN_SERVICE = "service_of_other_customer"
-
-
-PROBLEM_LABELS: Final[dict[str, str]] = {
-    ProblemKind.DUPLICATE_ID: "Id duplicado",
-    ProblemKind.UNKNOWN_ID: "Id inexistente",
-    ProblemKind.MISSING_DATE: "Data ausente",
-    ProblemKind.UNREADABLE_DATE: "Data ilegível",
-    ProblemKind.UNKNOWN_VALUE: "Valor desconhecido",
-    ProblemKind.NULL_FLAG: "Indicador ativo nulo",
-    ProblemKind.PAID_WITHOUT_DATE: "Paga sem data de pagamento",
-    ProblemKind.FOREIGN_SERVICE: "Serviço de outro cliente",
-}
-
-# Carteiro's table names (the query files) and the ERP screen or table they come from.
-TABLE_LABELS: Final[dict[str, str]] = {
-    "customers": "Clientes (cliente)",
-    "recipients": "Contatos (cliente_contato / cliente)",
-    "services": "Serviços (cliente_servico)",
-    "service_statuses": "Status do serviço (servico_status)",
-    "billing_methods": "Formas de cobrança (forma_cobranca)",
-    "email_rules": "Regras de e-mail (forma_cobranca_regra_email)",
-    "send_statuses": "Status do Serviço para Envio (forma_cobranca_status_envio)",
-    "routines": "Rotinas (rotina)",
-    "senders": "Remetentes de e-mail (remetente_email)",
-    "invoices": "Faturas (fatura)",
-}

@@ -37,16 +37,6 @@ import pyarrow.compute as pc
 from pandas.io.formats.style import Styler
 
 from carteiro import formatting as fmt
-from carteiro.catalogue import (
-    CHECK_LABELS,
-    COVERAGE_LABELS,
-    COVERAGE_ORDER,
-    PROBLEM_LABELS,
-    REASON_CODES,
-    REASON_LABELS,
-    REASONS,
-    TABLE_LABELS,
-)
 from carteiro.columns import (
     CustomerAudit,
     CustomerIn,
@@ -62,8 +52,17 @@ from carteiro.columns import (
     SendStatus,
     ServiceStatus,
 )
-from carteiro.dataset import BILLING_ROUTINE, CANCELLED, OPEN, PAID
-from carteiro.engine import Audit, send_dates
+from carteiro.erp.dataset import BILLING_ROUTINE, CANCELLED, OPEN, PAID
+from carteiro.erp.problems import PROBLEM_LABELS, TABLE_LABELS
+from carteiro.rules.catalogue import (
+    CONDITIONS_IN_WORDS,
+    COVERAGE_LABELS,
+    COVERAGE_ORDER,
+    REASON_CODES,
+    REASON_LABELS,
+    REASONS,
+)
+from carteiro.rules.engine import Audit, send_dates
 
 # How many rows the non-recipients table shows (the export always holds all filtered rows).
 TABLE_ROW_LIMIT: Final = 1_000
@@ -298,8 +297,8 @@ def coverage_metrics(current: CoverageSummary,
          "Faturas não canceladas com vencimento no período."),
         ("eligible_invoices", "Faturas com aviso", c.eligible_invoices,
          p and p.eligible_invoices, "normal",
-         f"{_share_text(c.eligible_invoices, c.invoices)} das faturas passam nas nove "
-         "condições."),
+         f"{_share_text(c.eligible_invoices, c.invoices)} das faturas passam nas "
+         f"{CONDITIONS_IN_WORDS}."),
         ("invoices_without_notice", "Faturas sem aviso", c.invoices_without_notice,
          p and p.invoices_without_notice, "inverse",
          f"{_share_text(c.invoices_without_notice, c.invoices)} das faturas falham em ao menos "
@@ -978,7 +977,7 @@ def _checklist(inv: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             Check.NUMBER: reason.number,
             Check.CODE: reason.code,
-            Check.LABEL: CHECK_LABELS[reason.code],
+            Check.LABEL: reason.check_label,
             Check.STATE: state,
             Check.ICON: STATE_ICONS[state],
             Check.DETAIL: detail,

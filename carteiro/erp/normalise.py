@@ -16,48 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carteiro.catalogue import ProblemKind
-from carteiro.columns import Problem
-
-PROBLEM_COLUMNS = (Problem.KIND, Problem.TABLE, Problem.ID, Problem.DETAIL)
+from carteiro.erp.problems import ProblemKind, ProblemLog
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T\s])")
 
 TRUE_WORDS = frozenset({"1", "s", "sim", "t", "true", "yes", "y", "verdadeiro", "v"})
 FALSE_WORDS = frozenset({"0", "n", "nao", "f", "false", "no", "falso"})
-
-
-class ProblemLog:
-    """Collects data problems as small frames (kind, table, id, detail)."""
-
-    def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
-
-    def add(self, kind: ProblemKind, table: str, ids: Any, detail: Any) -> None:
-        ids = pd.Series(ids).reset_index(drop=True)
-        if ids.empty:
-            return
-        details = (
-            pd.Series(detail).reset_index(drop=True)
-            if isinstance(detail, pd.Series | np.ndarray | list)
-            else pd.Series([detail] * len(ids))
-        )
-        self._parts.append(
-            pd.DataFrame(
-                {
-                    Problem.KIND: str(kind),
-                    Problem.TABLE: table,
-                    Problem.ID: ids.astype("string").fillna("(nulo)"),
-                    Problem.DETAIL: details.astype("string"),
-                }
-            )
-        )
-
-    def frame(self) -> pd.DataFrame:
-        if not self._parts:
-            return pd.DataFrame({c: pd.Series(dtype="string") for c in PROBLEM_COLUMNS})
-        return pd.concat(self._parts, ignore_index=True)
 
 
 def map_distinct(series: pd.Series, func: Callable[[Hashable], Any], dtype: str) -> pd.Series:

@@ -23,14 +23,18 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
-from carteiro.smtp_test import SmtpTestResult
+from carteiro.erp.source import data_dir
+
+if TYPE_CHECKING:
+    from carteiro.sender.smtp import SmtpTestResult
+
 
 STATE_DB_ENV = "CARTEIRO_STATE_DB"
-DEFAULT_STATE_PATH = Path(__file__).resolve().parent.parent / ".carteiro" / "state.sqlite"
 BUSY_TIMEOUT_SECONDS = 30.0
 SCHEMA_VERSION = 1
 
@@ -119,7 +123,7 @@ def _query_without_secrets(query: str) -> str:
 
 def _default_path() -> Path:
     env = os.environ.get(STATE_DB_ENV, "").strip()
-    return Path(env) if env else DEFAULT_STATE_PATH
+    return Path(env) if env else data_dir() / ".carteiro" / "state.sqlite"
 
 
 def _utc_iso(text: str) -> str:

@@ -71,10 +71,9 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from carteiro import config
 from carteiro.columns import QUERY_COLUMNS
-from carteiro.dataset import ErpData, RawTables, normalise_reference
-from carteiro.db import (
+from carteiro.erp import source as config
+from carteiro.erp.connect import (
     connect_timeout,
     explain,
     is_driver_error,
@@ -82,10 +81,11 @@ from carteiro.db import (
     postgres_options,
     statement_timeout,
 )
+from carteiro.erp.dataset import ErpData, RawTables, normalise_reference
 from carteiro.errors import CarteiroError
 from carteiro.period import Period
 
-log = logging.getLogger("carteiro.load")
+log = logging.getLogger("carteiro.erp.load")
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # A quoted literal (skipped) or a :name parameter (replaced), for placeholder rewriting.
@@ -116,7 +116,7 @@ LOAD_STEPS: dict[str, str] = {
 def query_text(name: str, directory: Path | None = None) -> str:
     """The query of ``queries/<name>.sql`` without its whole-line ``--`` comments (so a
     comment may mention a ``:parameter`` without SQLAlchemy expecting a value for it)."""
-    path = (directory or config.QUERIES_DIR) / f"{name}.sql"
+    path = (directory or config.queries_dir()) / f"{name}.sql"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

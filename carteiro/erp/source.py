@@ -3,8 +3,18 @@
 Database URL order (CLI and dashboard alike): the ``--db`` argument, then the
 ``CARTEIRO_DB_URL`` environment variable, then ``[connections.erp]`` in
 ``.streamlit/secrets.toml`` (``url = ...``, or dialect/driver/host/port/database/username/
-password as ``st.connection(..., type="sql")`` reads them), then the demo database
-``demo.sqlite`` at the project root, generated on first use.
+password as ``st.connection(..., type="sql")`` reads them), then the demo database, generated
+on first use by the entry points.
+
+Files, read when asked (so an environment variable set later still counts):
+
+* ``queries/``: ``CARTEIRO_QUERIES_DIR``; else the checkout's top-level ``queries/`` when
+  Carteiro runs from its repository; else the copy shipped inside the installed package
+  (``pip install .`` puts the same files in ``carteiro/queries``).
+* the demo database: ``CARTEIRO_DEMO_DB``; else ``demo.sqlite`` at the checkout's root; else
+  ``demo.sqlite`` in Carteiro's data folder (see :func:`data_dir`).
+* ``secrets.toml``: ``.streamlit/secrets.toml`` of the checkout; installed, the one in the
+  current folder (where ``streamlit run`` looks too).
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +30,49 @@ from sqlalchemy.engine import URL, make_url
 
 from carteiro.errors import CarteiroError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-QUERIES_DIR = Path(os.environ.get("CARTEIRO_QUERIES_DIR", PROJECT_ROOT / "queries"))
-DEMO_DB_PATH = Path(os.environ.get("CARTEIRO_DEMO_DB", PROJECT_ROOT / "demo.sqlite"))
-SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 ENV_URL = "CARTEIRO_DB_URL"
+ENV_QUERIES = "CARTEIRO_QUERIES_DIR"
+ENV_DEMO_DB = "CARTEIRO_DEMO_DB"
+ENV_HOME = "CARTEIRO_HOME"
+
+
+def checkout_root() -> Path | None:
+    """The repository Carteiro runs from (None when it runs from an installed package)."""
+    root = PACKAGE_DIR.parent
+    return root if (root / "queries").is_dir() and (root / "app.py").is_file() else None
+
+
+def data_dir() -> Path:
+    """Carteiro's own files when installed: ``CARTEIRO_HOME``, else
+    ``$XDG_DATA_HOME/carteiro`` (``~/.local/share/carteiro``). In a checkout: its root."""
+    if os.environ.get(ENV_HOME, "").strip():
+        return Path(os.environ[ENV_HOME]).expanduser()
+    root = checkout_root()
+    if root is not None:
+        return root
+    base = os.environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local" / "share")
+    return Path(base) / "carteiro"
+
+
+def queries_dir() -> Path:
+    if os.environ.get(ENV_QUERIES, "").strip():
+        return Path(os.environ[ENV_QUERIES]).expanduser()
+    root = checkout_root()
+    if root is not None:
+        return root / "queries"
+    return Path(str(resources.files("carteiro") / "queries"))
+
+
+def demo_db_path() -> Path:
+    if os.environ.get(ENV_DEMO_DB, "").strip():
+        return Path(os.environ[ENV_DEMO_DB]).expanduser()
+    return data_dir() / "demo.sqlite"
+
+
+def secrets_path() -> Path:
+    root = checkout_root()
+    return (root or Path.cwd()) / ".streamlit" / "secrets.toml"
 
 
 @dataclass(frozen=True)
@@ -48,7 +97,8 @@ def redact_url(url: str) -> str:
         return url.split("://", 1)[0] + "://…"
 
 
-def read_secrets(path: Path = SECRETS_PATH) -> dict[str, Any]:
+def read_secrets(path: Path | None = None) -> dict[str, Any]:
+    path = path or secrets_path()
     if not path.exists():
         return {}
     try:
@@ -80,12 +130,12 @@ def url_from_connection_settings(settings: dict[str, Any]) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def resolve_source(cli_url: str | None = None, secrets_path: Path = SECRETS_PATH) -> DataSource:
+def resolve_source(cli_url: str | None = None, secrets: Path | None = None) -> DataSource:
     if cli_url:
         return DataSource(cli_url, "argumento --db")
     if os.environ.get(ENV_URL):
         return DataSource(os.environ[ENV_URL], ENV_URL)
-    erp = read_secrets(secrets_path).get("connections", {}).get("erp")
+    erp = read_secrets(secrets).get("connections", {}).get("erp")
     if erp:
         return DataSource(url_from_connection_settings(erp), "secrets.toml")
-    return DataSource(f"sqlite:///{DEMO_DB_PATH}", "demo")
+    return DataSource(f"sqlite:///{demo_db_path()}", "demo")

@@ -26,7 +26,6 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from carteiro import formatting as fmt
-from carteiro.catalogue import COVERAGE_ORDER, REASON_BY_CODE, REASON_CODES
 from carteiro.columns import (
     CustomerAudit,
     CustomerIn,
@@ -40,8 +39,9 @@ from carteiro.columns import (
     SendStatus,
     Service,
 )
-from carteiro.dataset import BILLING_ROUTINE, DEFAULT_EXCLUDED_STATUSES, ErpData
+from carteiro.erp.dataset import BILLING_ROUTINE, DEFAULT_EXCLUDED_STATUSES, ErpData
 from carteiro.period import Period
+from carteiro.rules.catalogue import COVERAGE_ORDER, REASON_BY_CODE, REASON_CODES
 
 _BITS = np.left_shift(1, np.arange(len(REASON_CODES)), dtype=np.int16)
 _REASON_STRINGS = [

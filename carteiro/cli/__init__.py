@@ -1,0 +1,1 @@
+"""``python -m carteiro`` / ``carteiro``: the command line."""

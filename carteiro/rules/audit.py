@@ -1,0 +1,30 @@
+"""One call from a data source and a period to an :class:`~carteiro.rules.engine.Audit`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from carteiro.erp.load import load_data
+from carteiro.erp.source import DataSource
+from carteiro.period import Period
+from carteiro.rules.catalogue import CONDITIONS_IN_WORDS
+from carteiro.rules.engine import Audit, evaluate
+
+Progress = Callable[[str], None]
+
+
+def failed_senders(source: DataSource) -> frozenset[int]:
+    """Senders whose latest recorded test (Carteiro's own state store) failed."""
+    from carteiro.sender.history import StateStore, source_key
+
+    return StateStore().failed_sender_ids(source_key(source.url))
+
+
+def run_audit(source: DataSource, period: Period, progress: Progress | None = None) -> Audit:
+    """Read and normalise the ERP's tables for ``period`` and evaluate the conditions.
+
+    The demo database must exist already (the entry points create it on first use)."""
+    data = load_data(source.url, period, progress=progress)
+    if progress:
+        progress(f"Avaliando as {CONDITIONS_IN_WORDS}…")
+    return evaluate(data, period, failed_senders(source))
