@@ -15,6 +15,12 @@ import streamlit as st
 
 from carteiro import views
 from carteiro.columns import Sender
+from carteiro.sender.settings import (
+    SECURITIES,
+    SECURITY_LABELS,
+    sender_password,
+    sender_settings,
+)
 from pages import _common as common
 
 K_MODE = "smtp_mode"
@@ -23,11 +29,6 @@ K_PASSWORD = "smtp_password"
 K_RESULT = "smtp_last_result"
 MODE_ERP = "erp"
 MODE_MANUAL = "manual"
-SECURITY_LABELS = {
-    "ssl": "SSL/TLS implícito (porta 465)",
-    "tls": "STARTTLS (porta 587)",
-    "nenhuma": "Nenhuma (sem criptografia)",
-}
 
 
 def _show_result(result: Any) -> None:
@@ -50,7 +51,7 @@ def _show_result(result: Any) -> None:
 def render(ctx: common.AppContext) -> None:
     try:
         from carteiro.sender.history import StateStore
-        from carteiro.sender.smtp import DEFAULT_TIMEOUT, SECURITIES, run_smtp_test
+        from carteiro.sender.smtp import DEFAULT_TIMEOUT, run_smtp_test
     except ImportError:
         st.info("O teste de remetente não está disponível nesta instalação.")
         return
@@ -67,7 +68,7 @@ def render(ctx: common.AppContext) -> None:
     if mode == MODE_ERP:
         sender_id = st.selectbox("Remetente", sender_ids, key=K_SENDER,
                                  format_func=lambda i: str(labels.get(i, i)))
-        settings = views.sender_settings(audit, sender_id)
+        settings = sender_settings(audit.senders, sender_id)
         host, port, security = settings.host, settings.port, settings.security
         user, from_addr = settings.username, settings.from_address
         cols = st.columns([3, 1, 2])
@@ -90,7 +91,7 @@ def render(ctx: common.AppContext) -> None:
         user = cols[0].text_input("Usuário", key="smtp_user") or None
         from_addr = cols[1].text_input("E-mail de origem", key="smtp_from") or None
 
-    stored = views.sender_password(common.secrets(), sender_id)
+    stored = sender_password(common.secrets(), sender_id)
     cols = st.columns(2)
     if stored:
         cols[0].text_input("Senha", "••••••••", disabled=True, key="smtp_stored_password",

@@ -17,6 +17,7 @@ from carteiro import views
 from carteiro.columns import CustomerAudit, Invoice
 from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.engine import Audit
+from carteiro.sender.settings import sender_password, sender_settings
 from tests.erp_builder import Erp
 
 HYPERLINK_NAME = '=HYPERLINK("http://evil.example/x","clique")'
@@ -444,14 +445,14 @@ def test_problem_views(run: Callable[..., Audit]) -> None:
 
 
 def test_sender_settings_and_password(audit: Audit) -> None:
-    sender = views.sender_settings(audit, 1)
+    sender = sender_settings(audit.senders, 1)
     assert (sender.host, sender.port, sender.security) == ("smtp.provedor.com.br", 587, "tls")
     assert sender.username == sender.from_address == "cobranca@provedor.com.br"
     secrets = {"senders": {"1": {"password": "s3nha"}, "2": {}}}
-    assert views.sender_password(secrets, 1) == "s3nha"
-    assert views.sender_password(secrets, 2) is None
-    assert views.sender_password(secrets, None) is None
-    assert views.sender_password({}, 1) is None
+    assert sender_password(secrets, 1) == "s3nha"
+    assert sender_password(secrets, 2) is None
+    assert sender_password(secrets, None) is None
+    assert sender_password({}, 1) is None
 
 
 def test_smtp_result_rows() -> None:

@@ -20,10 +20,10 @@ from typing import TextIO
 from carteiro.erp.source import resolve_source
 from carteiro.errors import CarteiroError
 from carteiro.sender.history import StateStore, source_key
+from carteiro.sender.settings import SECURITIES
 from carteiro.sender.smtp import (
     AUTH_MECHANISMS,
     DEFAULT_TIMEOUT,
-    SECURITIES,
     SmtpTestResult,
     TlsInfo,
     run_smtp_test,

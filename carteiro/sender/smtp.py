@@ -49,10 +49,7 @@ from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
-SECURITY_SSL = "ssl"
-SECURITY_STARTTLS = "tls"
-SECURITY_NONE = "nenhuma"
-SECURITIES = (SECURITY_SSL, SECURITY_STARTTLS, SECURITY_NONE)
+from carteiro.sender.settings import SECURITIES, SECURITY_NONE, SECURITY_SSL, SECURITY_STARTTLS
 
 STAGE_CONNECT = "connect"
 STAGE_TLS = "tls"

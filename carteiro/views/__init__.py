@@ -63,6 +63,7 @@ from carteiro.rules.catalogue import (
     REASONS,
 )
 from carteiro.rules.engine import Audit, send_dates
+from carteiro.sender.settings import SECURITY_LABELS
 
 # How many rows the non-recipients table shows (the export always holds all filtered rows).
 TABLE_ROW_LIMIT: Final = 1_000
@@ -1127,13 +1128,6 @@ def routines_view(audit: Audit) -> pd.DataFrame:
     })
 
 
-SECURITY_LABELS: Final[dict[str, str]] = {
-    "ssl": "SSL/TLS (implícito)",
-    "tls": "STARTTLS",
-    "nenhuma": "Nenhuma",
-}
-
-
 def senders_view(audit: Audit) -> pd.DataFrame:
     senders = audit.senders
     methods = audit.billing_methods
@@ -1259,50 +1253,6 @@ def problems_view(audit: Audit, kinds: Sequence[str] = ()) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------
 # Sender test (the widget itself is on the Configuração page)
-
-
-@dataclass(frozen=True)
-class SenderSettings:
-    sender_id: int | None
-    description: str
-    host: str
-    port: int
-    security: str
-    username: str | None
-    from_address: str | None
-
-
-def sender_settings(audit: Audit, sender_id: int) -> SenderSettings:
-    """The SMTP settings of an ERP sender (``remetente_email``)."""
-    senders = audit.senders
-    row = senders[senders[Sender.ID].astype("Int64") == int(sender_id)].iloc[0]
-
-    def text(name: str) -> str | None:
-        value = row[name]
-        return None if value is None or pd.isna(value) else str(value).strip() or None
-
-    port = row[Sender.PORT]
-    return SenderSettings(
-        sender_id=int(sender_id),
-        description=text(Sender.DESCRIPTION) or f"Remetente {sender_id}",
-        host=text(Sender.HOST) or "",
-        port=int(port) if port is not None and not pd.isna(port) else 587,
-        security=(text(Sender.SECURITY) or "tls").lower(),
-        username=text(Sender.USERNAME),
-        from_address=text(Sender.FROM_ADDRESS),
-    )
-
-
-def sender_password(secrets: Mapping[str, Any], sender_id: int | None) -> str | None:
-    """``[senders.<id>] password`` from secrets.toml, if configured."""
-    if sender_id is None:
-        return None
-    senders = secrets.get("senders") or {}
-    entry = senders.get(str(sender_id)) if isinstance(senders, Mapping) else None
-    if not isinstance(entry, Mapping):
-        return None
-    password = entry.get("password")
-    return str(password) if password else None
 
 
 def smtp_stage_rows(stages: Sequence[Any]) -> pd.DataFrame:
