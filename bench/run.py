@@ -8,9 +8,10 @@ Run by hand (not by CI), from the project root::
 
 For each size it measures, each as the median of ``--runs`` runs in fresh processes:
 
-* **load** — SQL → raw frames (``carteiro.load.load_raw``: every ``queries/*.sql``);
-* **eval** — frames in memory → the invoice and customer tables (``normalise_tables`` and
-  ``evaluate``; the frames are loaded first, untimed);
+* **load** — SQL → the normalised frames (``carteiro.erp.load.load_data``, the one path the
+  dashboard and the CLI take; every ``queries/*.sql`` read and normalised, each step timed);
+* **eval** — normalised frames in memory → the invoice and customer tables (``evaluate``; the
+  frames are loaded first, untimed);
 * **CLI** — the whole ``python -m carteiro audit --db ... --output FILE``, from the SQLite
   file to the CSV on disk, wall time and peak RSS of the CLI process (``getrusage`` of the
   child in a fresh wrapper process);
@@ -100,46 +101,49 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _worker_load(db: Path) -> dict[str, Any]:
-    from carteiro.erp.connect import make_engine
-    from carteiro.erp.load import load_raw, reader_for
+def _timed_load(db: Path) -> tuple[Any, dict[str, Any]]:
+    """``load_data`` — the path the dashboard and the CLI take — with the time of each step,
+    taken from its progress messages."""
+    from carteiro.erp.load import load_data
     from carteiro.period import Period
 
-    engine = make_engine(f"sqlite:///{db}")
+    marks: list[tuple[str, float]] = []
     started, cpu = time.perf_counter(), time.process_time()
-    raw = load_raw(engine, Period(*PERIOD))
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    rows = {name: len(getattr(raw, name)) for name in raw.names()}
+    data = load_data(f"sqlite:///{db}", Period(*PERIOD),
+                     progress=lambda message: marks.append((message, time.perf_counter())))
+    ended = time.perf_counter()
+    steps: dict[str, float] = {}
+    for (message, at), (_, until) in zip(marks, marks[1:] + [("", ended)], strict=True):
+        steps[message] = steps.get(message, 0.0) + until - at
+    return data, {"seconds": ended - started, "cpu_seconds": time.process_time() - cpu,
+                  "steps": steps}
+
+
+def _worker_load(db: Path) -> dict[str, Any]:
+    from carteiro.erp.connect import make_engine
+    from carteiro.erp.readers import reader_for
+
+    data, timing = _timed_load(db)
+    engine = make_engine(f"sqlite:///{db}")
     reader = reader_for(engine)
     engine.dispose()
-    return {"seconds": seconds, "cpu_seconds": cpu, "rows": rows, "reader": reader,
-            "peak_rss_mb": _peak_rss_mb()}
+    return {**timing, "rows": {"invoices": len(data.invoices), "customers": len(data.customers)},
+            "reader": reader, "peak_rss_mb": _peak_rss_mb()}
 
 
 def _worker_eval(db: Path) -> dict[str, Any]:
     import gc
 
-    from carteiro.erp.connect import make_engine
-    from carteiro.erp.dataset import normalise_tables
-    from carteiro.erp.load import load_raw
     from carteiro.period import Period
     from carteiro.rules.engine import evaluate
 
-    period = Period(*PERIOD)
-    engine = make_engine(f"sqlite:///{db}")
-    raw = load_raw(engine, period)
-    engine.dispose()
+    data, _ = _timed_load(db)
     gc.collect()
     started, cpu = time.perf_counter(), time.process_time()
-    data = normalise_tables(raw, period)
-    normalised = time.perf_counter()
-    audit = evaluate(data, period)
-    ended = time.perf_counter()
+    audit = evaluate(data, Period(*PERIOD))
     return {
-        "seconds": ended - started,
+        "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
-        "normalise_seconds": normalised - started,
-        "evaluate_seconds": ended - normalised,
         "invoices": len(audit.invoices),
         "customers": len(audit.customers),
         "problems": len(audit.problems),

@@ -216,7 +216,7 @@ def _connect(kind: str) -> Server | str:
         try:
             server.ping()
         except Exception as err:  # any failure means: not usable here
-            from carteiro.erp.connect import explain
+            from carteiro.erp.failures import explain
 
             why = explain(err, raw)
             _servers[kind] = f"{server.label} indisponível para os testes: {why}"

@@ -23,7 +23,8 @@ import pytest
 import sqlalchemy as sa
 
 from carteiro.erp import source as config
-from carteiro.erp.connect import MESSAGES, diagnose, explain, make_engine
+from carteiro.erp.connect import make_engine
+from carteiro.erp.failures import MESSAGES, diagnose, explain
 from carteiro.erp.load import load_data
 from carteiro.errors import DataSourceError
 from carteiro.period import Period

@@ -37,16 +37,16 @@ from hypothesis import strategies as st
 from carteiro import demo
 from carteiro.erp import source as config
 from carteiro.erp.connect import make_engine
-from carteiro.erp.dataset import ErpData, RawTables, normalise_tables
+from carteiro.erp.dataset import ErpData, RawTables, normalise_reference
 from carteiro.erp.emails import field_validity, library_accepts, validate_addresses
-from carteiro.erp.load import (
+from carteiro.erp.load import load_data
+from carteiro.erp.queries import positional_sql
+from carteiro.erp.readers import (
     ADBC_POSTGRESQL,
     ADBC_SQLITE,
     READER_ENV,
     SQLALCHEMY,
-    load_data,
-    load_raw,
-    positional_sql,
+    read_query,
     reader_for,
 )
 from carteiro.errors import DataSourceError
@@ -126,7 +126,9 @@ def read_raw(url: str, period: Period, reader: str, monkeypatch: pytest.MonkeyPa
         engine = make_engine(url)
         try:
             assert reader_for(engine) == reader
-            return load_raw(engine, period)
+            params = period.bind_parameters()
+            return RawTables(**{name: read_query(engine, name, params)
+                                for name in RawTables.names()})
         finally:
             engine.dispose()
 
@@ -218,9 +220,11 @@ def test_normalised_tables_and_results_are_identical(which, odd_db, demo_db, mon
 
 
 def test_normalising_raw_frames_of_either_reader_is_identical(odd_db, monkeypatch):
-    """normalise_tables (the one-call path) on each reader's raw frames."""
-    reference = normalise_tables(read_raw(odd_db, MARCH, SQLALCHEMY, monkeypatch), MARCH)
-    fast = normalise_tables(read_raw(odd_db, MARCH, ADBC_SQLITE, monkeypatch), MARCH)
+    """The normalisation on each reader's raw frames."""
+    raw = read_raw(odd_db, MARCH, SQLALCHEMY, monkeypatch)
+    reference = normalise_reference(raw).with_invoices(raw.invoices, MARCH)
+    raw = read_raw(odd_db, MARCH, ADBC_SQLITE, monkeypatch)
+    fast = normalise_reference(raw).with_invoices(raw.invoices, MARCH)
     assert_same_data(reference, fast)
 
 
@@ -291,8 +295,6 @@ def test_parameters_are_bound_not_formatted(tmp_path, monkeypatch):
         " FROM email_enviado WHERE id_cliente = :customer_id", encoding="utf-8")
     monkeypatch.setenv("CARTEIRO_QUERIES_DIR", str(queries))
     url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
-    from carteiro.erp.load import read_query
-
     engine = make_engine(url)
     try:
         frame = read_query(engine, "email_log", {"customer_id": "1 OR 1=1"})
@@ -325,7 +327,7 @@ def test_reader_choice(tmp_path, monkeypatch):
 
 
 def test_fast_reader_opens_sqlite_read_only(tmp_path, monkeypatch):
-    from carteiro.erp.load import _adbc_connect
+    from carteiro.erp.readers import _adbc_connect
 
     monkeypatch.delenv(READER_ENV, raising=False)
     path = tmp_path / "erp.sqlite"
@@ -450,7 +452,7 @@ def test_a_missing_file_is_explained_before_reading(tmp_path):
 def test_fast_reader_that_cannot_connect_falls_back_to_sqlalchemy(tmp_path, monkeypatch, caplog):
     import adbc_driver_manager
 
-    import carteiro.erp.load as load
+    import carteiro.erp.readers as readers
 
     def refuse(*_args: object) -> None:
         raise adbc_driver_manager.OperationalError(
@@ -458,7 +460,7 @@ def test_fast_reader_that_cannot_connect_falls_back_to_sqlalchemy(tmp_path, monk
             status_code=adbc_driver_manager.AdbcStatusCode.IO)
 
     monkeypatch.delenv(READER_ENV, raising=False)
-    monkeypatch.setattr(load, "_adbc_connect", refuse)
+    monkeypatch.setattr(readers, "_adbc_connect", refuse)
     url = Erp.baseline().write_sqlite(tmp_path / "erp.sqlite")
     data = load_data(url, MARCH)
     assert data.invoices["invoice_id"].tolist() == [1001]

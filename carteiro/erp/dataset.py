@@ -1,7 +1,8 @@
 """Raw query results → the normalised tables the engine reads, plus the data problems.
 
-``RawTables`` holds what ``queries/*.sql`` returned, untouched; :func:`normalise_tables`
-applies the contract's value rules table by table (``carteiro.normalise``) and reports every
+``RawTables`` holds what ``queries/*.sql`` returned, untouched; :func:`normalise_reference`
+applies the contract's value rules table by table (``carteiro.erp.normalise``), the
+invoices last (:meth:`Reference.with_invoices`), and reports every
 problem it finds. The choices the contract leaves open are written down here:
 
 * an unknown yes/no spelling is treated like a null (not allowed / inactive) and reported;
@@ -64,8 +65,10 @@ INVOICE_STATUS_WORDS = {
 
 
 @dataclass(frozen=True)
-class RawTables:
-    """What each query returned, keyed like ``queries/<name>.sql``."""
+class ReferenceTables:
+    """Every table but the invoices, keyed like ``queries/<name>.sql``: the configuration,
+    the customers and their recipients and services. Read and normalised first, while the
+    invoices of the period are still being read."""
 
     customers: pd.DataFrame
     recipients: pd.DataFrame
@@ -76,17 +79,27 @@ class RawTables:
     send_statuses: pd.DataFrame
     routines: pd.DataFrame
     senders: pd.DataFrame
-    invoices: pd.DataFrame
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The frames by name (the frames themselves, not copies)."""
+        return {name: getattr(self, name) for name in ReferenceTables.names()}
+
+
+@dataclass(frozen=True)
+class RawTables(ReferenceTables):
+    """What each query returned, untouched (``invoices``: the query's rows for the period)."""
+
+    invoices: pd.DataFrame
+
 
 @dataclass(frozen=True)
 class ErpData(RawTables):
-    """The normalised tables (same names as :class:`RawTables`; ``invoices`` holds the
-    invoices in scope only) and the data problems found while normalising them."""
+    """The normalised tables (``invoices`` holds the invoices in scope only) and the data
+    problems found while normalising them."""
 
     problems: pd.DataFrame
 
@@ -319,46 +332,24 @@ def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
 
 @dataclass(frozen=True)
 class Reference:
-    """Every table but the invoices, normalised, and the problems found so far.
+    """The normalised :class:`ReferenceTables` and the problems found so far; the invoices come
+    last (:meth:`with_invoices`), so the problems keep the same order either way."""
 
-    The invoices come last (:meth:`with_invoices`), so a loader can normalise these while the
-    invoices of the period are still being read; the problems keep the same order either way.
-    """
-
-    customers: pd.DataFrame
-    recipients: pd.DataFrame
-    services: pd.DataFrame
-    service_statuses: pd.DataFrame
-    billing_methods: pd.DataFrame
-    email_rules: pd.DataFrame
-    send_statuses: pd.DataFrame
-    routines: pd.DataFrame
-    senders: pd.DataFrame
+    tables: ReferenceTables
     log: ProblemLog
 
     def with_invoices(self, raw_invoices: pd.DataFrame, period: Period) -> ErpData:
         """The complete :class:`ErpData`: the invoices of ``period`` normalised last."""
-        invoices = _invoices(raw_invoices, period, self.customers, self.services,
-                             self.billing_methods, self.log)
-        return ErpData(
-            customers=self.customers,
-            recipients=self.recipients,
-            services=self.services,
-            service_statuses=self.service_statuses,
-            billing_methods=self.billing_methods,
-            email_rules=self.email_rules,
-            send_statuses=self.send_statuses,
-            routines=self.routines,
-            senders=self.senders,
-            invoices=invoices,
-            problems=self.log.frame(),
-        )
+        t = self.tables
+        invoices = _invoices(raw_invoices, period, t.customers, t.services, t.billing_methods,
+                             self.log)
+        return ErpData(**t.tables(), invoices=invoices, problems=self.log.frame())
 
 
 def normalise_reference(raw: RawTables | Mapping[str, pd.DataFrame]) -> Reference:
     """Apply the contract's value rules to every table but the invoices (raw frames keyed
     like ``queries/<name>.sql``, or a :class:`RawTables`)."""
-    tables = raw if isinstance(raw, Mapping) else {n: getattr(raw, n) for n in raw.names()}
+    tables = raw if isinstance(raw, Mapping) else raw.tables()
     log = ProblemLog()
     # Address validation is the longest step and mostly Arrow compute (which releases the
     # GIL): run it on the raw addresses in a second thread while the other tables are
@@ -374,7 +365,7 @@ def normalise_reference(raw: RawTables | Mapping[str, pd.DataFrame]) -> Referenc
     rules = _rules(tables["email_rules"], methods, log)
     send_statuses = _send_statuses(tables["send_statuses"], statuses, methods, log)
     routines = _routines(tables["routines"], log)
-    return Reference(
+    tables = ReferenceTables(
         customers=customers,
         recipients=recipients,
         services=services,
@@ -384,13 +375,14 @@ def normalise_reference(raw: RawTables | Mapping[str, pd.DataFrame]) -> Referenc
         send_statuses=send_statuses,
         routines=routines,
         senders=senders,
-        log=log,
     )
+    return Reference(tables, log)
 
 
-def normalise_tables(raw: RawTables, period: Period) -> ErpData:
-    """Apply the contract's value rules to every table and collect the data problems."""
-    return normalise_reference(raw).with_invoices(raw.invoices, period)
-
-
-__all__ = ["ErpData", "RawTables", "Reference", "normalise_reference", "normalise_tables"]
+__all__ = [
+    "ErpData",
+    "RawTables",
+    "Reference",
+    "ReferenceTables",
+    "normalise_reference",
+]

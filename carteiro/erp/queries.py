@@ -1,0 +1,91 @@
+"""``queries/<name>.sql``: the text of a query, its ``:named`` parameters, and the columns it
+must return.
+
+Whole-line ``--`` comments are stripped before the query is sent (so a comment may mention a
+``:parameter`` without SQLAlchemy expecting a value for it). Parameters are always bound by
+the driver, never formatted into the text: :func:`bound_statement` for SQLAlchemy,
+:func:`positional_sql` for the ADBC readers (``?1`` for SQLite, ``$1`` for PostgreSQL), in
+order of first appearance, quoted literals and PostgreSQL ``::casts`` left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from carteiro.columns import QUERY_COLUMNS
+from carteiro.erp import source
+from carteiro.errors import CarteiroError
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+# A quoted literal (skipped) or a :name parameter (replaced), for placeholder rewriting.
+_LITERAL_OR_PARAM = re.compile(r"('(?:[^']|'')*')|(?<![:\w]):([A-Za-z_]\w*)")
+
+def query_text(name: str, directory: Path | None = None) -> str:
+    """The query of ``queries/<name>.sql`` without its whole-line ``--`` comments (so a
+    comment may mention a ``:parameter`` without SQLAlchemy expecting a value for it)."""
+    path = (directory or source.queries_dir()) / f"{name}.sql"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CarteiroError(f"consulta não encontrada: {path}") from None
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+
+def query_parameters(sql: str) -> list[str]:
+    """The ``:named`` parameters of a query, in order of first appearance."""
+    sql = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    seen: dict[str, None] = {}
+    for name in _PARAM.findall(sql):
+        seen.setdefault(name, None)
+    return list(seen)
+
+
+def positional_sql(sql: str, style: str) -> tuple[str, list[str]]:
+    """``sql`` with each ``:name`` replaced by a numbered placeholder, and the names in the
+    order of their numbers (first appearance). ``style`` is ``"?"`` (SQLite: ``?1``) or
+    ``"$"`` (PostgreSQL: ``$1``); a name used twice gets the same number both times. Quoted
+    literals and PostgreSQL ``::casts`` are left alone."""
+    names = query_parameters(sql)
+    number = {name: i + 1 for i, name in enumerate(names)}
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        return f"{style}{number[match.group(2)]}"
+
+    return _LITERAL_OR_PARAM.sub(replace, sql), names
+
+
+def missing_parameters(names: list[str], params: Mapping[str, Any]) -> None:
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise CarteiroError(f"parâmetro(s) sem valor na consulta: {', '.join(missing)}")
+
+
+def bound_statement(sql: str, params: Mapping[str, Any]) -> tuple[sa.TextClause, dict[str, Any]]:
+    """The text clause with its parameters typed (dates as DATE), and the values it uses."""
+    names = query_parameters(sql)
+    missing_parameters(names, params)
+    statement = sa.text(sql)
+    typed = [
+        sa.bindparam(n, type_=sa.Date()) if hasattr(params[n], "isoformat") else sa.bindparam(n)
+        for n in names
+    ]
+    if typed:
+        statement = statement.bindparams(*typed)
+    return statement, {n: params[n] for n in names}
+
+
+def check_columns(name: str, frame: pd.DataFrame) -> None:
+    absent = [c for c in QUERY_COLUMNS.get(name, ()) if c not in frame.columns]
+    if absent:
+        raise CarteiroError(
+            f"queries/{name}.sql não devolve a(s) coluna(s) {', '.join(absent)}: "
+            "renomeie com AS no SELECT"
+        )
