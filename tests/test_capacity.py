@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from carteiro.columns import Invoice, SendDate
 from carteiro.erp.load import load_data
-from carteiro.rules.engine import evaluate, send_dates
+from carteiro.rules.engine import evaluate
+from carteiro.rules.send_dates import send_dates
 from carteiro.views.capacity import (
     DAILY_CAPS,
     PER_DAY_COLUMNS,

@@ -62,7 +62,8 @@ from carteiro.rules.catalogue import (
     REASON_LABELS,
     REASONS,
 )
-from carteiro.rules.engine import Audit, send_dates
+from carteiro.rules.engine import Audit
+from carteiro.rules.send_dates import send_dates
 from carteiro.sender.settings import SECURITY_LABELS
 
 # How many rows the non-recipients table shows (the export always holds all filtered rows).

@@ -42,7 +42,8 @@ import plotly.graph_objects as go
 
 from carteiro import formatting
 from carteiro.columns import Invoice, Method, RuleIn, SendDate, Sender
-from carteiro.rules.engine import Audit, send_dates
+from carteiro.rules.engine import Audit
+from carteiro.rules.send_dates import send_dates
 
 SECONDS_PER_HOUR: Final = 3600
 DEFAULT_WINDOW_HOURS: Final = 24.0

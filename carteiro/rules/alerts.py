@@ -1,0 +1,74 @@
+"""Configuration alerts: conditions 1 and 2 are faults that block every invoice they touch, so
+they are shown above everything else (a routine missing; a sender missing, inactive or failed
+its latest test, grouped by sender with the billing methods it serves). Shown only when they
+touch at least one invoice in scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from carteiro import formatting as fmt
+from carteiro.columns import Invoice, Method, Sender
+from carteiro.rules.catalogue import REASON_BY_CODE
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A configuration fault (conditions 1 and 2) that blocks every invoice it touches."""
+
+    code: str
+    title: str
+    detail: str
+    menu_path: str
+    invoices: int
+
+
+def configuration_alerts(inv: pd.DataFrame, methods: pd.DataFrame, senders: pd.DataFrame,
+                         routine_active: bool, default_id: int | None) -> list[Alert]:
+    """The alerts of conditions 1 and 2 over the audited invoices ``inv``."""
+    alerts: list[Alert] = []
+    if not routine_active:
+        reason = REASON_BY_CODE["no_email_routine"]
+        alerts.append(Alert(
+            reason.code,
+            "Nenhuma rotina ativa de envio de e-mail de cobrança",
+            "Sem a rotina «envio_email_cobranca» ativa, nenhum aviso de cobrança é enviado.",
+            reason.menu_path,
+            len(inv),
+        ))
+    reason = REASON_BY_CODE["sender_unavailable"]
+    blocked = inv[inv["sender_unavailable"]]
+    if blocked.empty:
+        return alerts
+    names = methods.set_index(Method.ID)[Method.DESCRIPTION]
+    by_sender = blocked.groupby(Invoice.SENDER_ID, dropna=False)
+    for sender_id, group in by_sender:
+        per_method = group[Invoice.METHOD_ID].map(names).fillna("(sem forma de cobrança)")
+        used_by = ", ".join(
+            f"{name} ({fmt.integer(count)} fatura{'' if count == 1 else 's'})"
+            for name, count in per_method.value_counts().items()
+        )
+        alerts.append(Alert(
+            reason.code,
+            _sender_title(sender_id, senders, default_id),
+            f"Faturas afetadas por forma de cobrança: {used_by}.",
+            reason.menu_path,
+            len(group),
+        ))
+    return alerts
+
+
+def _sender_title(sender_id: object, senders: pd.DataFrame, default_id: int | None) -> str:
+    if pd.isna(sender_id):
+        return "Não há remetente de e-mail ativo para usar como padrão"
+    row = senders[senders[Sender.ID] == sender_id]
+    if row.empty:
+        return f"O remetente de e-mail {sender_id} não existe"
+    sender = row.iloc[0]
+    name = f"«{sender[Sender.DESCRIPTION]}» (id {sender_id})"
+    if not sender[Sender.ACTIVE]:
+        return f"O remetente de e-mail {name} está inativo"
+    return f"O remetente de e-mail {name} falhou no último teste de envio"
