@@ -172,7 +172,7 @@ def test_installed_default_path_is_in_the_data_folder(monkeypatch: pytest.Monkey
                                                       tmp_path: Path) -> None:
     monkeypatch.delenv(STATE_DB_ENV, raising=False)
     monkeypatch.setenv("CARTEIRO_HOME", str(tmp_path))
-    assert state._default_path() == tmp_path / ".carteiro" / "state.sqlite"
+    assert state._default_path() == tmp_path / "state.sqlite"
 
 
 def test_plain_sqlite_file_with_the_documented_columns(store: StateStore) -> None:

@@ -87,3 +87,15 @@ def test_the_audit_does_not_load_the_demo_generator_nor_the_smtp_test() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_every_package_is_installed() -> None:
+    """``pip install .`` lists its packages one by one (queries/ is mapped into the package):
+    a new subpackage must be listed too."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts)
+             for init in PACKAGE.rglob("__init__.py")}
+    assert found | {"carteiro.queries"} == listed

@@ -12,7 +12,7 @@ Files, read when asked (so an environment variable set later still counts):
   Carteiro runs from its repository; else the copy shipped inside the installed package
   (``pip install .`` puts the same files in ``carteiro/queries``).
 * the demo database: ``CARTEIRO_DEMO_DB``; else ``demo.sqlite`` at the checkout's root; else
-  ``demo.sqlite`` in Carteiro's data folder (see :func:`data_dir`).
+  ``demo.sqlite`` in Carteiro's own folder (see :func:`home_dir`).
 * ``secrets.toml``: ``.streamlit/secrets.toml`` of the checkout; installed, the one in the
   current folder (where ``streamlit run`` looks too).
 """
@@ -43,14 +43,15 @@ def checkout_root() -> Path | None:
     return root if (root / "queries").is_dir() and (root / "app.py").is_file() else None
 
 
-def data_dir() -> Path:
-    """Carteiro's own files when installed: ``CARTEIRO_HOME``, else
-    ``$XDG_DATA_HOME/carteiro`` (``~/.local/share/carteiro``). In a checkout: its root."""
+def home_dir() -> Path:
+    """Carteiro's own files (the sender-test history; the demo database when installed):
+    ``CARTEIRO_HOME``; else ``.carteiro/`` in the checkout; else ``$XDG_DATA_HOME/carteiro``
+    (``~/.local/share/carteiro``)."""
     if os.environ.get(ENV_HOME, "").strip():
         return Path(os.environ[ENV_HOME]).expanduser()
     root = checkout_root()
     if root is not None:
-        return root
+        return root / ".carteiro"
     base = os.environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local" / "share")
     return Path(base) / "carteiro"
 
@@ -67,7 +68,8 @@ def queries_dir() -> Path:
 def demo_db_path() -> Path:
     if os.environ.get(ENV_DEMO_DB, "").strip():
         return Path(os.environ[ENV_DEMO_DB]).expanduser()
-    return data_dir() / "demo.sqlite"
+    root = checkout_root()
+    return (root if root is not None else home_dir()) / "demo.sqlite"
 
 
 def secrets_path() -> Path:

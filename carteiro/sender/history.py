@@ -5,11 +5,12 @@ the audit (``sender_unavailable``) reads it: a sender whose latest recorded test
 unavailable; a sender never tested is not; a later success clears an earlier failure.
 
 Location: the ``path`` argument, else the environment variable ``CARTEIRO_STATE_DB``, else
-``<repo root>/.carteiro/state.sqlite`` (the folder is created; it is git-ignored).
+``state.sqlite`` in Carteiro's own folder (``.carteiro/`` of the checkout, git-ignored; see
+:func:`carteiro.erp.source.home_dir`). The folder is created.
 
 Every call opens and closes its own connection, so one :class:`StateStore` can be shared by
 Streamlit's threads; SQLite's busy timeout serialises concurrent writers. The SMTP password is
-never stored: only what :class:`~carteiro.smtp_test.SmtpTestResult` carries, whose texts are
+never stored: only what :class:`~carteiro.sender.smtp.SmtpTestResult` carries, whose texts are
 already redacted. The ERP source is stored through :func:`source_key`, which drops the
 database password from a URL.
 """
@@ -28,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
-from carteiro.erp.source import data_dir
+from carteiro.erp.source import home_dir
 
 if TYPE_CHECKING:
     from carteiro.sender.smtp import SmtpTestResult
@@ -123,7 +124,7 @@ def _query_without_secrets(query: str) -> str:
 
 def _default_path() -> Path:
     env = os.environ.get(STATE_DB_ENV, "").strip()
-    return Path(env) if env else data_dir() / ".carteiro" / "state.sqlite"
+    return Path(env) if env else home_dir() / "state.sqlite"
 
 
 def _utc_iso(text: str) -> str:
