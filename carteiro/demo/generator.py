@@ -34,14 +34,6 @@ snapshot day is today, so the data changes from one day to the next; pass ``as_o
 The only dialect-dependent value: on SQLite about 2% of the recipients' ``permite_enviar_email``
 flags are stored as text (``'S'``, ``'N'``, ``'sim'``, ``'não'``), as some ERPs do; PostgreSQL
 and MariaDB get real booleans (the same logical values).
-
-Loading is bulk and dialect-specific: SQLite uses one transaction with ``journal_mode=OFF`` and
-``synchronous=OFF`` and ``executemany`` of tuples built from the column arrays; PostgreSQL uses
-``COPY ... FROM STDIN`` in text format; MariaDB/MySQL gets multi-row ``INSERT`` statements of
-5,000 rows whose SQL literals are rendered column-wise with numpy (PyMySQL's own per-value
-escaping is the slow part of its ``executemany``). The secondary indexes are created after the
-load. A load that fails half-way leaves a partial database behind (with SQLite's journal off it
-may even be inconsistent): run it again, it drops and recreates the tables.
 """
 
 from __future__ import annotations
@@ -50,16 +42,16 @@ import calendar
 import datetime
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Table, Text, create_engine
-from sqlalchemy.engine import Engine
-from sqlalchemy.schema import CreateIndex
+from sqlalchemy import Table, create_engine
 
 from carteiro.demo import schema
+from carteiro.demo.loaders import loader_for
+from carteiro.demo.rows import NULL_INT, Rows, column_kind, object_array, shares, str_op
 
 __all__ = [
     "DEFAULT_DEMO_CUSTOMERS",
@@ -332,7 +324,6 @@ _PROFILE_P = [0.95, 0.024, 0.026]
 PAY_PUNCTUAL, PAY_EARLY, PAY_LATE, PAY_DEFAULTER = 0, 1, 2, 3
 _PAYER_P = [0.755, 0.025, 0.18, 0.04]
 
-_NULL_INT = np.iinfo(np.int64).min  # sentinel for NULL in integer columns
 
 
 def _ascii_slug(text: str, keep: str = "") -> str:
@@ -340,25 +331,6 @@ def _ascii_slug(text: str, keep: str = "") -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return "".join(ch for ch in plain if ch.isalnum() or ch in keep)
 
-
-def _obj(values: Iterable[Any]) -> np.ndarray:
-    """A 1-D object array (strings stay Python strings, None stays None)."""
-    items = list(values)
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
-def _p(weights: Sequence[float]) -> np.ndarray:
-    w = np.asarray(weights, dtype=float)
-    return w / w.sum()
-
-
-def _str_op(values: np.ndarray, op: Callable[..., np.ndarray], *args: Any) -> np.ndarray:
-    """``numpy.char`` operation on any string array, as an object array (also when empty)."""
-    if len(values) == 0:
-        return np.empty(0, dtype=object)
-    return op(values.astype(str), *args).astype(object)
 
 
 def _fmt_int(n: int) -> str:
@@ -368,263 +340,6 @@ def _fmt_int(n: int) -> str:
 def _month_start(d: datetime.date, shift: int) -> datetime.date:
     total = d.year * 12 + (d.month - 1) + shift
     return datetime.date(total // 12, total % 12 + 1, 1)
-
-
-# --------------------------------------------------------------------------------------------
-# Rows: a table's columns as numpy arrays, converted per dialect when written
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Rows:
-    """One chunk of a table's rows, column-wise.
-
-    Column encodings: Integer -> int64 (``_NULL_INT`` = NULL); String/Text -> object (None = NULL);
-    Boolean -> int8 (1, 0, -1 = NULL); Date -> datetime64[D] (NaT = NULL); DateTime ->
-    datetime64[s] (NaT = NULL); Numeric -> int64 cents. ``sqlite_text`` holds, per Boolean
-    column, an object array of text to store instead of the flag on SQLite (None = keep the flag).
-    """
-
-    table: Table
-    columns: dict[str, np.ndarray]
-    sqlite_text: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        expected = [c.name for c in self.table.columns]
-        if list(self.columns) != expected:
-            raise ValueError(f"{self.table.name}: columns {list(self.columns)} != {expected}")
-        sizes = {len(v) for v in self.columns.values()}
-        if len(sizes) != 1:
-            raise ValueError(f"{self.table.name}: columns of different lengths {sizes}")
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values())))
-
-    def slice(self, start: int, stop: int) -> _Rows:
-        return _Rows(
-            self.table,
-            {k: v[start:stop] for k, v in self.columns.items()},
-            {k: v[start:stop] for k, v in self.sqlite_text.items()},
-        )
-
-
-def _kind(col_type: Any) -> str:
-    if isinstance(col_type, Boolean):
-        return "bool"
-    if isinstance(col_type, DateTime):
-        return "datetime"
-    if isinstance(col_type, Date):
-        return "date"
-    if isinstance(col_type, Numeric):
-        return "money"
-    if isinstance(col_type, Integer):
-        return "int"
-    if isinstance(col_type, String | Text):
-        return "str"
-    raise TypeError(f"unsupported column type {col_type!r}")
-
-
-def _python_column(rows: _Rows, name: str) -> list[Any]:
-    """Python values for SQLite's ``executemany`` (odd text flags included)."""
-    values = rows.columns[name]
-    kind = _kind(rows.table.c[name].type)
-    if kind == "int":
-        null = values == _NULL_INT
-        if not null.any():
-            return values.tolist()
-        out = values.astype(object)
-        out[null] = None
-        return out.tolist()
-    if kind == "str":
-        return values.tolist()
-    if kind == "bool":
-        out = np.array([0, 1, None], dtype=object)[values.astype(np.int64)]  # -1 -> None
-        text = rows.sqlite_text.get(name)
-        if text is not None:
-            has = np.not_equal(text, None)
-            out[has] = text[has]
-        return out.tolist()
-    if kind == "money":
-        return (values / 100).tolist()
-    unit = "D" if kind == "date" else "s"
-    out = np.datetime_as_string(values, unit=unit).astype(object)
-    if kind == "datetime":
-        out = _str_op(out, np.char.replace, "T", " ")
-    out[np.isnat(values)] = None
-    return out.tolist()
-
-
-_PG_NULL = "\\N"
-_FORBIDDEN = ("\\", "\t", "\n", "\r")
-
-
-def _text_column(rows: _Rows, name: str, *, sql: bool) -> list[str]:
-    """A column as text: PostgreSQL's COPY text format (``sql=False``, ``\\N`` = NULL) or SQL
-    literals for a multi-row ``INSERT`` (``sql=True``, MariaDB/MySQL).
-
-    The generator's strings never contain a backslash, tab or line break, so COPY needs no
-    escaping and the SQL literals only double their quotes, whatever the server's
-    ``NO_BACKSLASH_ESCAPES`` mode; that is checked for every string column.
-    """
-    null_text = "NULL" if sql else _PG_NULL
-    values = rows.columns[name]
-    kind = _kind(rows.table.c[name].type)
-    if kind == "int":
-        out = values.astype(str).astype(object)
-        out[values == _NULL_INT] = null_text
-        return out.tolist()
-    if kind == "bool":
-        words = ["0", "1", "NULL"] if sql else ["f", "t", _PG_NULL]
-        return np.array(words, dtype=object)[values.astype(np.int64)].tolist()
-    if kind == "money":
-        whole = (values // 100).astype(str).astype(object)
-        cents = _str_op(values % 100, np.char.zfill, 2)
-        return (whole + "." + cents).tolist()
-    if kind == "str":
-        null = np.equal(values, None)
-        out = values[~null]
-        joined = "".join(out.tolist())
-        if any(char in joined for char in _FORBIDDEN):
-            raise ValueError(f"{rows.table.name}.{name}: unexpected control character")
-        if sql:
-            if "'" in joined:
-                out = _str_op(out, np.char.replace, "'", "''")
-            out = "'" + out + "'"
-    else:
-        null = np.isnat(values)
-        unit = "D" if kind == "date" else "s"
-        out = np.datetime_as_string(values[~null], unit=unit)
-        if kind == "datetime":
-            out = _str_op(out, np.char.replace, "T", " ")
-        out = out.astype(object)
-        if sql:
-            out = "'" + out + "'"
-    full = np.full(len(values), null_text, dtype=object)
-    full[~null] = out
-    return full.tolist()
-
-
-# --------------------------------------------------------------------------------------------
-# Loaders per dialect
-# --------------------------------------------------------------------------------------------
-
-
-class _Loader:
-    chunk_rows = 200_000
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.raw = engine.raw_connection()
-        self.dbapi: Any = self.raw.driver_connection
-        self.counts: dict[str, int] = {}
-
-    def write(self, rows: _Rows) -> None:
-        name = rows.table.name
-        self.counts[name] = self.counts.get(name, 0) + len(rows)
-        for start in range(0, len(rows), self.chunk_rows):
-            self._write(rows.slice(start, start + self.chunk_rows))
-
-    def _write(self, rows: _Rows) -> None:
-        raise NotImplementedError
-
-    def execute(self, sql: str) -> None:
-        cur = self.dbapi.cursor()
-        try:
-            cur.execute(sql)
-        finally:
-            cur.close()
-
-    def create_indexes(self) -> None:
-        for table in schema.metadata.sorted_tables:
-            for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
-                self.execute(str(CreateIndex(index).compile(dialect=self.engine.dialect)))
-
-    def finish(self) -> None:
-        self.dbapi.commit()
-
-    def close(self) -> None:
-        self.raw.close()
-
-
-def _insert_sql(table: Table, marker: str) -> str:
-    names = [c.name for c in table.columns]
-    return (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
-    )
-
-
-class _SqliteLoader(_Loader):
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
-        self.dbapi.commit()
-        self.journal_mode = self.dbapi.execute("PRAGMA journal_mode").fetchone()[0]
-        for pragma in (
-            "journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY",
-        ):
-            self.dbapi.execute(f"PRAGMA {pragma}")
-        self.dbapi.execute("BEGIN")
-
-    def _write(self, rows: _Rows) -> None:
-        cols = [_python_column(rows, c.name) for c in rows.table.columns]
-        self.dbapi.executemany(_insert_sql(rows.table, "?"), zip(*cols, strict=True))
-
-    def finish(self) -> None:
-        self.dbapi.commit()
-        self.dbapi.execute(f"PRAGMA journal_mode={self.journal_mode}")
-        self.dbapi.execute("PRAGMA synchronous=FULL")
-
-
-class _PostgresLoader(_Loader):
-    def _write(self, rows: _Rows) -> None:
-        cols = [_text_column(rows, c.name, sql=False) for c in rows.table.columns]
-        text = "".join(line + "\n" for line in map("\t".join, zip(*cols, strict=True)))
-        names = ", ".join(c.name for c in rows.table.columns)
-        with self.dbapi.cursor() as cur, cur.copy(
-            f"COPY {rows.table.name} ({names}) FROM STDIN"
-        ) as copy:
-            copy.write(text)
-
-    def finish(self) -> None:
-        for table in schema.metadata.sorted_tables:
-            self.execute(f"ANALYZE {table.name}")
-        self.dbapi.commit()
-
-
-class _MysqlLoader(_Loader):
-    statement_rows = 5_000  # rows per INSERT (well below the default max_allowed_packet)
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
-        self.execute("SET SESSION unique_checks = 0")
-        self.execute("SET SESSION foreign_key_checks = 0")
-
-    def _write(self, rows: _Rows) -> None:
-        cols = [_text_column(rows, c.name, sql=True) for c in rows.table.columns]
-        values = list(map(",".join, zip(*cols, strict=True)))
-        names = ", ".join(c.name for c in rows.table.columns)
-        head = f"INSERT INTO {rows.table.name} ({names}) VALUES ("
-        cur = self.dbapi.cursor()
-        try:
-            for start in range(0, len(values), self.statement_rows):
-                cur.execute(head + "),(".join(values[start : start + self.statement_rows]) + ")")
-        finally:
-            cur.close()
-
-    def finish(self) -> None:
-        self.dbapi.commit()
-        self.execute("SET SESSION unique_checks = 1")
-        self.execute("SET SESSION foreign_key_checks = 1")
-
-
-def _loader_for(engine: Engine) -> _Loader:
-    name = engine.dialect.name
-    if name == "sqlite":
-        return _SqliteLoader(engine)
-    if name == "postgresql":
-        return _PostgresLoader(engine)
-    if name in ("mysql", "mariadb"):
-        return _MysqlLoader(engine)
-    raise ValueError(f"Banco de dados não suportado para a demonstração: {name}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -662,7 +377,7 @@ def _document_numbers(rng: np.random.Generator, n: int, company: np.ndarray) -> 
     digits_only = u < 0.03
     plain = out[digits_only]
     for char in ".-/":
-        plain = _str_op(plain, np.char.replace, char, "")
+        plain = str_op(plain, np.char.replace, char, "")
     out[digits_only] = plain
     out[u > 0.992] = None
     return out
@@ -673,9 +388,9 @@ class _World:
     """The stable part of the ERP: customers, recipients, services."""
 
     n_customers: int
-    customer_rows: _Rows
-    contact_rows: _Rows
-    service_rows: _Rows
+    customer_rows: Rows
+    contact_rows: Rows
+    service_rows: Rows
     # per customer
     due_day: np.ndarray
     payer: np.ndarray
@@ -698,51 +413,53 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     female = rng.random(n) < 0.52
 
     # first names: women's then men's, with their ASCII form and initial for e-mail addresses
-    first_names = _obj(FIRST_NAMES_F + FIRST_NAMES_M)
-    first_names_ascii = _obj(_ascii_slug(x) for x in first_names)
-    first_initials = _obj(x[:1] for x in first_names_ascii)
+    first_names = object_array(FIRST_NAMES_F + FIRST_NAMES_M)
+    first_names_ascii = object_array(_ascii_slug(x) for x in first_names)
+    first_initials = object_array(x[:1] for x in first_names_ascii)
     n_f = len(FIRST_NAMES_F)
-    surnames = _obj(SURNAMES)
+    surnames = object_array(SURNAMES)
     fi = rng.integers(0, n_f, n)
     mi = rng.integers(0, len(FIRST_NAMES_M), n)
     f_idx = np.where(female, fi, n_f + mi)
     first = first_names[f_idx]
     middle = np.where(
         female,
-        _obj(MIDDLE_NAMES_F)[rng.integers(0, len(MIDDLE_NAMES_F), n)],
-        _obj(MIDDLE_NAMES_M)[rng.integers(0, len(MIDDLE_NAMES_M), n)],
+        object_array(MIDDLE_NAMES_F)[rng.integers(0, len(MIDDLE_NAMES_F), n)],
+        object_array(MIDDLE_NAMES_M)[rng.integers(0, len(MIDDLE_NAMES_M), n)],
     )
     has_middle = rng.random(n) < 0.25
     s1i = rng.integers(0, len(SURNAMES), n)
     s2i = rng.integers(0, len(SURNAMES), n)
     two_surnames = (rng.random(n) < 0.7) & (s1i != s2i)
-    linked = _obj(f"{SURNAME_LINKS[x]} {x}" if x in SURNAME_LINKS else x for x in SURNAMES)
+    linked = object_array(f"{SURNAME_LINKS[x]} {x}" if x in SURNAME_LINKS else x for x in SURNAMES)
     use_link = rng.random((2, n)) < 0.5
     surname1 = np.where(use_link[0], linked[s1i], surnames[s1i])
     surname2 = np.where(use_link[1], linked[s2i], surnames[s2i])
-    last_ascii = _obj(_ascii_slug(x) for x in SURNAMES)[s2i]
+    last_ascii = object_array(_ascii_slug(x) for x in SURNAMES)[s2i]
     person = first + np.where(has_middle, " " + middle, "")
     person = person + np.where(two_surnames, " " + surname1, "") + " " + surname2
 
     biz_i = rng.integers(0, len(BUSINESSES), n)
     qual_i = rng.integers(0, len(BUSINESS_QUALIFIERS), n)
     use_surname = rng.random(n) < 0.45
-    qualifier = np.where(use_surname, surnames[s2i], _obj(BUSINESS_QUALIFIERS)[qual_i])
-    suffix = _obj(COMPANY_SUFFIXES)[rng.choice(len(COMPANY_SUFFIXES), n, p=_COMPANY_SUFFIX_P)]
-    company_name = _obj(BUSINESSES)[biz_i] + " " + qualifier + " " + suffix
-    company_slug = _obj(_ascii_slug(x) for x in BUSINESSES)[biz_i] + np.where(
+    qualifier = np.where(use_surname, surnames[s2i], object_array(BUSINESS_QUALIFIERS)[qual_i])
+    suffix = object_array(COMPANY_SUFFIXES)[
+        rng.choice(len(COMPANY_SUFFIXES), n, p=_COMPANY_SUFFIX_P)
+    ]
+    company_name = object_array(BUSINESSES)[biz_i] + " " + qualifier + " " + suffix
+    company_slug = object_array(_ascii_slug(x) for x in BUSINESSES)[biz_i] + np.where(
         use_surname,
-        _obj(_ascii_slug(x) for x in SURNAMES)[s2i],
-        _obj(_ascii_slug(x) for x in BUSINESS_QUALIFIERS)[qual_i],
+        object_array(_ascii_slug(x) for x in SURNAMES)[s2i],
+        object_array(_ascii_slug(x) for x in BUSINESS_QUALIFIERS)[qual_i],
     )
     name = np.where(company, company_name, person)
     upper = rng.random(n) < 0.22  # many ERPs keep names in capitals
-    name[upper] = _str_op(name[upper], np.char.upper)
+    name[upper] = str_op(name[upper], np.char.upper)
 
-    city_names = _obj(c for c, _ in CITIES)
-    city = city_names[rng.choice(len(CITIES), n, p=_p([w for _, w in CITIES]))]
+    city_names = object_array(c for c, _ in CITIES)
+    city = city_names[rng.choice(len(CITIES), n, p=shares([w for _, w in CITIES]))]
     city_upper = rng.random(n) < 0.06
-    city[city_upper] = _str_op(city[city_upper], np.char.upper)
+    city[city_upper] = str_op(city[city_upper], np.char.upper)
     doc = _document_numbers(rng, n, company)
     ativo = np.where(rng.random(n) < 0.955, 1, 0).astype(np.int8)
     due_day = DUE_DAYS[rng.choice(len(DUE_DAYS), n, p=_DUE_DAY_P)]
@@ -767,7 +484,7 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     c_f_idx = np.where(cfemale, cfi, n_f + cmi)
     c_first = first_names[c_f_idx]
     u = rng.random(n_cont)
-    label = _obj(CONTACT_LABELS)[rng.integers(0, len(CONTACT_LABELS), n_cont)]
+    label = object_array(CONTACT_LABELS)[rng.integers(0, len(CONTACT_LABELS), n_cont)]
     c_name = c_first + " " + surnames[s2i[cont_owner]]
     c_name = np.where(u < 0.2, label, c_name)
     c_name = np.where((u >= 0.2) & (u < 0.3), label + " - " + c_first, c_name)
@@ -784,21 +501,25 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     r_company = company[r_owner]
 
     # ---- every random draw of the addresses first (the stream must not depend on the data)
-    dom_names = _obj(d for d, _ in FREE_DOMAINS)
-    dom_i = rng.choice(len(FREE_DOMAINS), n_rec, p=_p([w for _, w in FREE_DOMAINS]))
+    dom_names = object_array(d for d, _ in FREE_DOMAINS)
+    dom_i = rng.choice(len(FREE_DOMAINS), n_rec, p=shares([w for _, w in FREE_DOMAINS]))
     pattern = rng.integers(0, 7, n_rec)
     nn = rng.integers(1, 100, n_rec).astype(str).astype(object)
     year = rng.integers(1955, 2006, n_rec).astype(str).astype(object)
     cu = rng.random(n_rec)
-    role = _obj(ROLE_MAILBOXES)[rng.integers(0, len(ROLE_MAILBOXES), n_rec)]
+    role = object_array(ROLE_MAILBOXES)[rng.integers(0, len(ROLE_MAILBOXES), n_rec)]
     plain = FREE_DOMAINS[:-3]  # the second address of a field never has a typo
-    dom_b = dom_names[rng.choice(len(plain), n_rec, p=_p([w for _, w in plain]))]
+    dom_b = dom_names[rng.choice(len(plain), n_rec, p=shares([w for _, w in plain]))]
     b_form = rng.random(n_rec)
     bad_kind = rng.integers(0, 7, n_rec)
-    sep = _obj([", ", ";", "; ", ","])[rng.integers(0, 4, n_rec)]
+    sep = object_array([", ", ";", "; ", ","])[rng.integers(0, 4, n_rec)]
     multi_form = rng.random(n_rec)
-    ph_valid = _obj(PLACEHOLDERS_VALID)[rng.integers(0, len(PLACEHOLDERS_VALID), n_rec)]
-    ph_invalid = _obj(PLACEHOLDERS_INVALID)[rng.integers(0, len(PLACEHOLDERS_INVALID), n_rec)]
+    ph_valid = object_array(PLACEHOLDERS_VALID)[
+        rng.integers(0, len(PLACEHOLDERS_VALID), n_rec)
+    ]
+    ph_invalid = object_array(PLACEHOLDERS_INVALID)[
+        rng.integers(0, len(PLACEHOLDERS_INVALID), n_rec)
+    ]
     deco = rng.random(n_rec)
     kind = np.concatenate(
         [rng.choice(7, n, p=_KIND_P_CADASTRO), rng.choice(7, n_cont, p=_KIND_P_CONTACT)]
@@ -868,9 +589,9 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
 
     # ---- the field's text by kind; the variants are built only where they are used
     free = [d for d, _ in FREE_DOMAINS]
-    tld_cut = _obj(d.split(".")[0] for d in free)
-    double_dot = _obj(d.replace(".", "..", 1) for d in free)
-    comma = _obj(",".join(d.rsplit(".", 1)) for d in free)
+    tld_cut = object_array(d.split(".")[0] for d in free)
+    double_dot = object_array(d.replace(".", "..", 1) for d in free)
+    comma = object_array(",".join(d.rsplit(".", 1)) for d in free)
 
     def second(j: np.ndarray) -> np.ndarray:
         """Another valid address of the same person."""
@@ -905,7 +626,7 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     ix = np.flatnonzero(kind == K_VALID)
     text = addr_a[ix].copy()
     up = deco[ix] < 0.04
-    text[up] = _str_op(text[up], np.char.upper)
+    text[up] = str_op(text[up], np.char.upper)
     spaced = deco[ix] > 0.98
     text[spaced] = " " + text[spaced] + " "
     address[ix] = text
@@ -934,12 +655,12 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     # some ERPs store the permission as text; only SQLite keeps it that way
     text_flag = np.where(
         allow == 1,
-        _obj(["S", "sim", "Sim", "t"])[rng.integers(0, 4, n_rec)],
-        _obj(["N", "não", "Não", "f"])[rng.integers(0, 4, n_rec)],
+        object_array(["S", "sim", "Sim", "t"])[rng.integers(0, 4, n_rec)],
+        object_array(["N", "não", "Não", "f"])[rng.integers(0, 4, n_rec)],
     )
     text_flag[(rng.random(n_rec) >= 0.02) | (allow == -1)] = None
 
-    customer_rows = _Rows(
+    customer_rows = Rows(
         schema.cliente,
         {
             "id_cliente": cust_id,
@@ -952,7 +673,7 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
         },
         {"permite_enviar_email": text_flag[:n]},
     )
-    contact_rows = _Rows(
+    contact_rows = Rows(
         schema.cliente_contato,
         {
             "id_cliente_contato": np.arange(1, n_cont + 1, dtype=np.int64),
@@ -969,27 +690,27 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     n_services = rng.choice([1, 2, 3], n, p=[0.9, 0.085, 0.015])
     svc_customer = np.repeat(np.arange(n), n_services)
     n_svc = len(svc_customer)
-    svc_status = _STATUS_IDS[rng.choice(len(_STATUS_IDS), n_svc, p=_p(_STATUS_P))]
+    svc_status = _STATUS_IDS[rng.choice(len(_STATUS_IDS), n_svc, p=shares(_STATUS_P))]
     svc_company = company[svc_customer]
-    plan_people = rng.choice(len(PLANS), n_svc, p=_p([p[2] for p in PLANS]))
-    plan_company = rng.choice(len(PLANS), n_svc, p=_p([p[3] for p in PLANS]))
+    plan_people = rng.choice(len(PLANS), n_svc, p=shares([p[2] for p in PLANS]))
+    plan_company = rng.choice(len(PLANS), n_svc, p=shares([p[3] for p in PLANS]))
     plan = np.where(svc_company, plan_company, plan_people)
     svc_price = np.array([p[1] for p in PLANS], dtype=np.int64)[plan]
-    svc_envio = rng.choice(len(ENVIO_VALUES), n_svc, p=_p([v[1] for v in ENVIO_VALUES]))
-    cust_method = _METHOD_IDS[rng.choice(len(_METHOD_IDS), n, p=_p(_METHOD_P))]
-    other_method = _METHOD_IDS[rng.choice(len(_METHOD_IDS), n_svc, p=_p(_METHOD_P))]
+    svc_envio = rng.choice(len(ENVIO_VALUES), n_svc, p=shares([v[1] for v in ENVIO_VALUES]))
+    cust_method = _METHOD_IDS[rng.choice(len(_METHOD_IDS), n, p=shares(_METHOD_P))]
+    other_method = _METHOD_IDS[rng.choice(len(_METHOD_IDS), n_svc, p=shares(_METHOD_P))]
     svc_method = np.where(rng.random(n_svc) < 0.08, other_method, cust_method[svc_customer])
     late_start = rng.random(n_svc) < 0.15
     svc_start = np.where(late_start, rng.integers(0, max(months, 1), n_svc), 0)
     svc_start[svc_status == 4] = months - 1  # waiting for installation: billed from this month
-    service_rows = _Rows(
+    service_rows = Rows(
         schema.cliente_servico,
         {
             "id_cliente_servico": np.arange(1, n_svc + 1, dtype=np.int64),
             "id_cliente": svc_customer.astype(np.int64) + 1,
             "id_servico_status": svc_status.astype(np.int64),
-            "plano": _obj(p[0] for p in PLANS)[plan],
-            "envio_cobranca": _obj(v[0] for v in ENVIO_VALUES)[svc_envio],
+            "plano": object_array(p[0] for p in PLANS)[plan],
+            "envio_cobranca": object_array(v[0] for v in ENVIO_VALUES)[svc_envio],
         },
     )
     return _World(
@@ -1011,25 +732,25 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     )
 
 
-def _config_rows(with_routine: bool) -> list[_Rows]:
+def _config_rows(with_routine: bool) -> list[Rows]:
     """The ERP's configuration tables (small, fixed)."""
 
-    def rows(table: Table, data: Sequence[Sequence[Any]]) -> _Rows:
+    def rows(table: Table, data: Sequence[Sequence[Any]]) -> Rows:
         cols: dict[str, np.ndarray] = {}
         for i, col in enumerate(table.columns):
             values = [r[i] for r in data]
-            kind = _kind(col.type)
+            kind = column_kind(col.type)
             if kind == "int":
                 cols[col.name] = np.array(
-                    [_NULL_INT if v is None else v for v in values], dtype=np.int64
+                    [NULL_INT if v is None else v for v in values], dtype=np.int64
                 )
             elif kind == "bool":
                 cols[col.name] = np.array(
                     [-1 if v is None else int(bool(v)) for v in values], dtype=np.int8
                 )
             else:
-                cols[col.name] = _obj(values)
-        return _Rows(table, cols)
+                cols[col.name] = object_array(values)
+        return Rows(table, cols)
 
     routines = [
         (i, t, h, with_routine if i == EMAIL_ROUTINE_ID else a) for i, t, h, a in ROUTINES
@@ -1046,7 +767,7 @@ def _config_rows(with_routine: bool) -> list[_Rows]:
 
 @dataclass
 class _MonthInvoices:
-    rows: _Rows
+    rows: Rows
     customer: np.ndarray  # customer index
     service: np.ndarray  # service index (-1 = no/unknown service)
     method: np.ndarray  # method id (0 = none)
@@ -1091,7 +812,7 @@ def _month_invoices(
     svc_id = svc.astype(np.int64) + 1
     ghost = len(world.svc_customer) + rng.integers(1, 5000, n)
     u = rng.random(n)
-    svc_col = np.where(u < 0.006, _NULL_INT, np.where(u > 0.996, ghost, svc_id))
+    svc_col = np.where(u < 0.006, NULL_INT, np.where(u > 0.996, ghost, svc_id))
     service = np.where((u < 0.006) | (u > 0.996), -1, svc)
 
     cancelled = rng.random(n) < 0.01
@@ -1122,27 +843,27 @@ def _month_invoices(
     no_date = paid & (rng.random(n) < 0.002)  # 'pago' without data_pagamento
 
     # status words (mostly canonical, a few odd spellings and unknown words)
-    paid_word = _obj(["pago", "Pago", "PAGA", "quitado"])[
+    paid_word = object_array(["pago", "Pago", "PAGA", "quitado"])[
         rng.choice(4, n, p=[0.95, 0.02, 0.01, 0.02])
     ]
-    open_word = _obj(["aberto", "Em aberto", "aberta", "negociado", None])[
+    open_word = object_array(["aberto", "Em aberto", "aberta", "negociado", None])[
         rng.choice(5, n, p=[0.955, 0.03, 0.01, 0.004, 0.001])
     ]
     overdue_word = np.where(rng.random(n) < 0.35, "vencido", open_word)
-    cancel_word = _obj(["cancelado", "Cancelada ", "CANCELADO"])[
+    cancel_word = object_array(["cancelado", "Cancelada ", "CANCELADO"])[
         rng.choice(3, n, p=[0.94, 0.04, 0.02])
     ]
     status = np.where(paid, paid_word, np.where(due < as_of, overdue_word, open_word))
     status = np.where(cancelled, cancel_word, status)
 
     pay_col = np.where(paid & ~no_date, pay, np.datetime64("NaT", "D"))
-    rows = _Rows(
+    rows = Rows(
         schema.fatura,
         {
             "id_fatura": np.arange(first_id, first_id + n, dtype=np.int64),
             "id_cliente": cust.astype(np.int64) + 1,
             "id_cliente_servico": svc_col.astype(np.int64),
-            "id_forma_cobranca": np.where(method == 0, _NULL_INT, method).astype(np.int64),
+            "id_forma_cobranca": np.where(method == 0, NULL_INT, method).astype(np.int64),
             "data_vencimento": due,
             "valor": cents.astype(np.int64),
             "status": status,
@@ -1158,7 +879,7 @@ def _sent_emails(
     world: _World,
     invoices: list[_MonthInvoices],
     as_of: np.datetime64,
-) -> _Rows:
+) -> Rows:
     """The send log of the e-mail routine for the given (recent) months' invoices.
 
     One row per send attempt, for the invoices the routine plausibly handled: active rules of a
@@ -1224,9 +945,11 @@ def _sent_emails(
 
     bad = world.dest_bad[cust]
     fail = rng.random(n) < np.where(bad, 0.6, 0.015)
-    error = _obj(SMTP_ERRORS)[rng.choice(len(SMTP_ERRORS), n, p=_p([5, 2, 1, 1, 1, 0.5]))]
+    error = object_array(SMTP_ERRORS)[
+        rng.choice(len(SMTP_ERRORS), n, p=shares([5, 2, 1, 1, 1, 0.5]))
+    ]
     error = np.where(bad, SMTP_ERRORS[0], error)
-    return _Rows(
+    return Rows(
         schema.email_enviado,
         {
             "id_email_enviado": np.arange(1, n + 1, dtype=np.int64),
@@ -1286,7 +1009,7 @@ def generate(
             schema.create_tables(conn)
 
         world = _build_world(rng, customers, months, say)
-        loader = _loader_for(engine)
+        loader = loader_for(engine)
         try:
             for rows in _config_rows(with_routine):
                 loader.write(rows)
