@@ -41,17 +41,51 @@ from __future__ import annotations
 import calendar
 import datetime
 import time
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, create_engine
+from sqlalchemy import create_engine
 
 from carteiro.demo import schema
+from carteiro.demo.configuration import (
+    BILLING_METHODS,
+    EMAIL_RULES,
+    M_BOLETO,
+    M_CARNE,
+    M_CARTAO,
+    M_DEBITO,
+    M_PIX,
+    M_SICREDI,
+    ROUTINE_HOUR,
+    SENDERS,
+    STATUS_NORM,
+    STATUS_SELECTION,
+    UNKNOWN_STATUS_ID,
+    config_rows,
+)
 from carteiro.demo.loaders import loader_for
-from carteiro.demo.rows import NULL_INT, Rows, column_kind, object_array, shares, str_op
+from carteiro.demo.rows import NULL_INT, Rows, object_array, shares, str_op
+from carteiro.demo.vocabulary import (
+    BUSINESS_QUALIFIERS,
+    BUSINESSES,
+    CITIES,
+    COMPANY_SUFFIX_P,
+    COMPANY_SUFFIXES,
+    CONTACT_LABELS,
+    FIRST_NAMES_F,
+    FIRST_NAMES_M,
+    FREE_DOMAINS,
+    MIDDLE_NAMES_F,
+    MIDDLE_NAMES_M,
+    PLACEHOLDERS_INVALID,
+    PLACEHOLDERS_VALID,
+    ROLE_MAILBOXES,
+    SURNAME_LINKS,
+    SURNAMES,
+    TYPO_DOMAINS,
+    ascii_slug,
+)
 
 __all__ = [
     "DEFAULT_DEMO_CUSTOMERS",
@@ -97,89 +131,16 @@ class DemoSummary:
 
 
 # --------------------------------------------------------------------------------------------
-# Reference data (the ISP's configuration and the vocabularies the generator draws from)
+# What the generator draws (the ISP's configuration is in configuration.py, the words in
+# vocabulary.py)
 # --------------------------------------------------------------------------------------------
 
-ISP_DOMAIN = "conectasul.net.br"
-
-# Service statuses: (id, descricao, prefixo). 9 and 10 are odd-spelled duplicates of 5 and 1.
-SERVICE_STATUSES: tuple[tuple[int, str, str], ...] = (
-    (1, "Serviço Habilitado", "servico_habilitado"),
-    (2, "Suspenso por Débito", "suspenso_debito"),
-    (3, "Suspenso Parcialmente (Redução de Velocidade)", "suspenso_parcialmente"),
-    (4, "Aguardando Instalação", "aguardando_instalacao"),
-    (5, "Cancelado", "cancelado"),
-    (6, "Inativo", "inativo"),
-    (7, "Bloqueio Manual", "bloqueio_manual"),
-    (8, "Suspenso a Pedido do Cliente", "suspenso_pedido_cliente"),
-    (9, "Cancelado (importado do sistema antigo)", "Cancelado "),
-    (10, "Serviço Habilitado (migração)", "Servico-Habilitado"),
-)
-UNKNOWN_STATUS_ID = 99  # used by a handful of services: a status id with no servico_status row
 # Share of services per status id (the last entry is UNKNOWN_STATUS_ID).
 _STATUS_IDS = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, UNKNOWN_STATUS_ID])
 _STATUS_P = [0.888, 0.032, 0.012, 0.006, 0.014, 0.005, 0.009, 0.008, 0.003, 0.004, 0.001]
-# Normalised prefix of each status id (domain.md, "Values and bad input").
-_STATUS_NORM = {
-    1: "servico_habilitado", 2: "suspenso_debito", 3: "suspenso_parcialmente",
-    4: "aguardando_instalacao", 5: "cancelado", 6: "inativo", 7: "bloqueio_manual",
-    8: "suspenso_pedido_cliente", 9: "cancelado", 10: "servico_habilitado",
-}
-
-# Senders: (id, descricao, host, porta, seguranca, usuario, email_origem, intervalo, padrao, ativo)
-SENDERS: tuple[tuple[Any, ...], ...] = (
-    (1, "Financeiro Conecta Sul", f"mail.{ISP_DOMAIN}", 465, "ssl", f"financeiro@{ISP_DOMAIN}",
-     f"financeiro@{ISP_DOMAIN}", 2, True, True),
-    (2, "Gmail (antigo)", "smtp.gmail.com", 587, "tls", "conectasul.cobranca@gmail.com",
-     "conectasul.cobranca@gmail.com", 5, False, False),
-)
-
-# Billing methods: (id, descricao, id_remetente_email, ativo)
-M_BOLETO, M_PIX, M_CARTAO, M_DEBITO, M_CARNE, M_SICREDI, M_DEPOSITO = 1, 2, 3, 4, 5, 6, 7
-BILLING_METHODS: tuple[tuple[int, str, int | None, bool], ...] = (
-    (M_BOLETO, "Boleto Bancário", None, True),
-    (M_PIX, "PIX", None, True),
-    (M_CARTAO, "Cartão de Crédito", None, True),
-    (M_DEBITO, "Débito Automático", None, True),
-    (M_CARNE, "Carnê", 2, True),
-    (M_SICREDI, "Boleto Sicredi (Cobrança Registrada)", None, True),
-    (M_DEPOSITO, "Depósito em Conta", None, False),
-)
 # Share of services per billing method (Depósito em Conta is legacy: no invoices).
 _METHOD_IDS = np.array([M_BOLETO, M_PIX, M_SICREDI, M_CARTAO, M_DEBITO, M_CARNE])
 _METHOD_P = [0.535, 0.27, 0.07, 0.05, 0.025, 0.02]
-
-# E-mail rules: (id, id_forma_cobranca, dias, assunto, ativo)
-EMAIL_RULES: tuple[tuple[int, int, int, str, bool | None], ...] = (
-    (1, M_BOLETO, -5, "Sua fatura Conecta Sul vence em 5 dias", True),
-    (2, M_BOLETO, 0, "Sua fatura Conecta Sul vence hoje", True),
-    (3, M_BOLETO, 3, "Fatura em atraso: evite a suspensão do seu serviço", True),
-    (4, M_BOLETO, 10, "Aviso de suspensão por débito", False),
-    (5, M_PIX, -3, "Seu PIX de cobrança já está disponível", True),
-    (6, M_PIX, 0, "Sua fatura PIX vence hoje", True),
-    (7, M_PIX, 1, "Lembrete: fatura PIX vencida", None),
-    (8, M_CARTAO, 2, "Não conseguimos cobrar seu cartão de crédito", True),
-    (9, M_CARNE, -5, "Sua parcela do carnê vence em 5 dias", True),
-    (10, M_CARNE, 0, "Sua parcela do carnê vence hoje", True),
-    (11, M_SICREDI, -5, "Boleto Sicredi disponível: vence em 5 dias", True),
-    (12, M_SICREDI, 0, "Seu boleto Sicredi vence hoje", True),
-    (13, M_SICREDI, 5, "Boleto Sicredi em atraso", True),
-)
-# «Status do Serviço para Envio» of Boleto Sicredi: leaves suspenso_debito (and 'cancelado') out.
-STATUS_SELECTION: tuple[tuple[int, int], ...] = tuple((M_SICREDI, s) for s in (1, 3, 4, 7, 8))
-
-EMAIL_ROUTINE_ID = 1
-# Routines: (id, tipo, horario, ativo); the billing e-mail routine's ativo follows with_routine.
-ROUTINES: tuple[tuple[int, str, str, bool | None], ...] = (
-    (EMAIL_ROUTINE_ID, "envio_email_cobranca", "08:00", True),
-    (2, "envio_sms_cobranca", "09:00", True),
-    (3, "suspensao", "06:00", True),
-    (4, "reativacao_automatica", "06:30", True),
-    (5, "geracao_faturas", "02:00", True),
-    (6, "envio_whatsapp_cobranca", "10:00", None),
-    (7, "envio_nota_fiscal", "23:00", False),
-)
-ROUTINE_HOUR = 8
 
 # Plans: (plano, price in cents, weight for people, weight for companies)
 PLANS: tuple[tuple[str, int, float, float], ...] = (
@@ -214,95 +175,6 @@ ENVIO_VALUES: tuple[tuple[str | None, float], ...] = (
 DUE_DAYS = np.array([5, 10, 15, 20, 25])
 _DUE_DAY_P = [0.18, 0.32, 0.2, 0.18, 0.12]
 
-CITIES: tuple[tuple[str, float], ...] = (
-    ("Pouso Alegre", 14), ("Varginha", 10), ("Poços de Caldas", 9), ("Três Corações", 7),
-    ("Lavras", 6), ("Itajubá", 7), ("Alfenas", 5), ("Passos", 4), ("São Lourenço", 4),
-    ("Santa Rita do Sapucaí", 4), ("Extrema", 4), ("Cambuí", 3), ("Três Pontas", 3),
-    ("Guaxupé", 3), ("Boa Esperança", 2), ("Ouro Fino", 2), ("Borda da Mata", 2),
-    ("Machado", 2), ("Campanha", 1.5), ("Caxambu", 1.5), ("Elói Mendes", 1.5),
-    ("Paraisópolis", 1.5), ("Congonhal", 1), ("Estiva", 1), ("Careaçu", 0.7),
-    ("Silvianópolis", 0.7), ("São Sebastião da Bela Vista", 0.6), ("Senador José Bento", 0.4),
-    ("Belo Horizonte", 1.2), ("São Paulo", 1.2), ("Campinas", 0.8), ("Juiz de Fora", 0.5),
-)
-
-FIRST_NAMES_F = (
-    "Maria", "Ana", "Francisca", "Antônia", "Adriana", "Juliana", "Márcia", "Fernanda", "Patrícia",
-    "Aline", "Sandra", "Camila", "Amanda", "Bruna", "Jéssica", "Letícia", "Júlia", "Luciana",
-    "Vanessa", "Mariana", "Gabriela", "Vera", "Vitória", "Larissa", "Cláudia", "Beatriz", "Rita",
-    "Luana", "Sônia", "Renata", "Eliane", "Josefa", "Simone", "Natália", "Cristiane", "Carla",
-    "Débora", "Rosângela", "Jaqueline", "Rosa", "Daniela", "Aparecida", "Marlene", "Terezinha",
-    "Raimunda", "Andreia", "Fabiana", "Lúcia", "Raquel", "Ângela", "Rafaela", "Joana", "Luzia",
-    "Elaine", "Daniele", "Regina", "Sabrina", "Isabela", "Lorena", "Tatiane", "Helena", "Alice",
-)
-FIRST_NAMES_M = (
-    "José", "João", "Antônio", "Francisco", "Carlos", "Paulo", "Pedro", "Lucas", "Luiz", "Marcos",
-    "Luis", "Gabriel", "Rafael", "Daniel", "Marcelo", "Bruno", "Eduardo", "Felipe", "Raimundo",
-    "Rodrigo", "Manoel", "Mateus", "André", "Fernando", "Fábio", "Leonardo", "Gustavo",
-    "Guilherme", "Leandro", "Tiago", "Anderson", "Ricardo", "Márcio", "Jorge", "Sebastião",
-    "Alexandre", "Roberto", "Edson", "Diego", "Vitor", "Sérgio", "Cláudio", "Matheus", "Thiago",
-    "Geraldo", "Adriano", "Luciano", "Júlio", "Renato", "Alex", "Vinícius", "Rogério", "Samuel",
-    "Ronaldo", "Mário", "Flávio", "Douglas", "Igor", "Davi", "Benedito", "Wellington", "Heitor",
-)
-MIDDLE_NAMES_F = (
-    "Aparecida", "Cristina", "Eduarda", "Clara", "Luiza", "Fernanda", "de Fátima", "Helena",
-    "Beatriz", "Vitória",
-)
-MIDDLE_NAMES_M = (
-    "Carlos", "Eduardo", "Henrique", "Paulo", "Augusto", "Vitor", "Miguel", "Antônio", "Pedro",
-    "Roberto",
-)
-SURNAMES = (
-    "Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima",
-    "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes", "Soares", "Fernandes",
-    "Vieira", "Barbosa", "Rocha", "Dias", "Nascimento", "Andrade", "Moreira", "Nunes", "Marques",
-    "Machado", "Mendes", "Freitas", "Cardoso", "Ramos", "Gonçalves", "Santana", "Teixeira",
-    "Araújo", "Pinto", "Correia", "Batista", "Moraes", "Reis", "Cavalcanti", "Rezende",
-    "Junqueira", "Figueiredo", "Brandão", "Vilela", "Siqueira", "Prado", "Faria", "Tavares",
-    "Pimenta", "Magalhães", "Pacheco", "Campos", "Morais", "Coelho", "Queiroz", "Toledo",
-    "Azevedo", "Castro", "Miranda", "Borges", "Guimarães", "Pires", "Xavier", "Couto", "Leite",
-    "Paula", "Jesus", "Assis", "Conceição", "D'Ávila",
-)
-# The particle some surnames take ("da Silva", "dos Santos", "de Oliveira").
-SURNAME_LINKS = {
-    "Silva": "da", "Costa": "da", "Rocha": "da", "Conceição": "da", "Santos": "dos",
-    "Reis": "dos", "Oliveira": "de", "Souza": "de", "Almeida": "de", "Andrade": "de",
-    "Moraes": "de", "Carvalho": "de", "Freitas": "de", "Lima": "de", "Castro": "de",
-    "Azevedo": "de", "Paula": "de", "Jesus": "de", "Assis": "de", "Faria": "de",
-}
-BUSINESSES = (
-    "Padaria", "Mercearia", "Auto Peças", "Farmácia", "Materiais de Construção", "Restaurante",
-    "Oficina Mecânica", "Clínica Odontológica", "Escritório Contábil", "Pet Shop",
-    "Supermercado", "Academia", "Distribuidora de Bebidas", "Laticínios", "Cafeteria",
-    "Papelaria", "Ótica", "Salão de Beleza", "Imobiliária", "Agropecuária", "Torrefação de Café",
-    "Transportadora", "Hotel", "Pousada", "Loja de Roupas", "Açougue", "Sorveteria",
-)
-BUSINESS_QUALIFIERS = (
-    "São José", "Santa Rita", "Bom Jesus", "Central", "Nossa Senhora Aparecida", "do Vale",
-    "Sul de Minas", "Primavera", "Progresso", "Estrela", "Mantiqueira", "Boa Vista", "Avenida",
-    "Santo Antônio", "União", "Ideal", "Real", "Nova Era",
-)
-COMPANY_SUFFIXES = ("LTDA", "ME", "EIRELI", "LTDA ME", "S/A")
-_COMPANY_SUFFIX_P = [0.5, 0.3, 0.1, 0.08, 0.02]
-CONTACT_LABELS = (
-    "Financeiro", "Cobrança", "Esposa", "Marido", "Filho", "Filha", "Recado", "Escritório",
-    "Contador", "Responsável",
-)
-
-# E-mail domains: (domain, weight). The last three are typos that still look valid.
-FREE_DOMAINS: tuple[tuple[str, float], ...] = (
-    ("gmail.com", 50), ("hotmail.com", 15), ("outlook.com", 6), ("yahoo.com.br", 6),
-    ("bol.com.br", 4), ("uol.com.br", 3), ("terra.com.br", 2), ("icloud.com", 2), ("live.com", 2),
-    ("hotmail.com.br", 1), (ISP_DOMAIN, 7), ("gmial.com", 0.6), ("hotmail.con", 0.4),
-    ("gmail.com.br", 0.5),
-)
-_TYPO_DOMAINS = frozenset({"gmial.com", "hotmail.con", "gmail.com.br"})
-ROLE_MAILBOXES = ("financeiro", "contato", "adm", "administrativo", "comercial", "nfe", "compras")
-# Placeholders typed by attendants when the customer has no e-mail.
-PLACEHOLDERS_VALID = (
-    "naotem@naotem.com", "sememail@sememail.com.br", "naopossui@gmail.com", "nao@nao.com",
-    "x@x.com", f"cliente@{ISP_DOMAIN}",
-)
-PLACEHOLDERS_INVALID = ("nao possui", "sem email", "NAO TEM", "-", "não informado", "0")
 SMTP_ERRORS = (
     "550 5.1.1 Mailbox unavailable",
     "550 5.1.1 The email account that you tried to reach does not exist",
@@ -323,14 +195,6 @@ _PROFILE_P = [0.95, 0.024, 0.026]
 # Payer behaviour of a customer.
 PAY_PUNCTUAL, PAY_EARLY, PAY_LATE, PAY_DEFAULTER = 0, 1, 2, 3
 _PAYER_P = [0.755, 0.025, 0.18, 0.04]
-
-
-
-def _ascii_slug(text: str, keep: str = "") -> str:
-    """'São José' -> 'saojose' (lower case ASCII letters and digits, plus ``keep``)."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "".join(ch for ch in plain if ch.isalnum() or ch in keep)
-
 
 
 def _fmt_int(n: int) -> str:
@@ -414,7 +278,7 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
 
     # first names: women's then men's, with their ASCII form and initial for e-mail addresses
     first_names = object_array(FIRST_NAMES_F + FIRST_NAMES_M)
-    first_names_ascii = object_array(_ascii_slug(x) for x in first_names)
+    first_names_ascii = object_array(ascii_slug(x) for x in first_names)
     first_initials = object_array(x[:1] for x in first_names_ascii)
     n_f = len(FIRST_NAMES_F)
     surnames = object_array(SURNAMES)
@@ -435,7 +299,7 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     use_link = rng.random((2, n)) < 0.5
     surname1 = np.where(use_link[0], linked[s1i], surnames[s1i])
     surname2 = np.where(use_link[1], linked[s2i], surnames[s2i])
-    last_ascii = object_array(_ascii_slug(x) for x in SURNAMES)[s2i]
+    last_ascii = object_array(ascii_slug(x) for x in SURNAMES)[s2i]
     person = first + np.where(has_middle, " " + middle, "")
     person = person + np.where(two_surnames, " " + surname1, "") + " " + surname2
 
@@ -444,13 +308,13 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     use_surname = rng.random(n) < 0.45
     qualifier = np.where(use_surname, surnames[s2i], object_array(BUSINESS_QUALIFIERS)[qual_i])
     suffix = object_array(COMPANY_SUFFIXES)[
-        rng.choice(len(COMPANY_SUFFIXES), n, p=_COMPANY_SUFFIX_P)
+        rng.choice(len(COMPANY_SUFFIXES), n, p=COMPANY_SUFFIX_P)
     ]
     company_name = object_array(BUSINESSES)[biz_i] + " " + qualifier + " " + suffix
-    company_slug = object_array(_ascii_slug(x) for x in BUSINESSES)[biz_i] + np.where(
+    company_slug = object_array(ascii_slug(x) for x in BUSINESSES)[biz_i] + np.where(
         use_surname,
-        object_array(_ascii_slug(x) for x in SURNAMES)[s2i],
-        object_array(_ascii_slug(x) for x in BUSINESS_QUALIFIERS)[qual_i],
+        object_array(ascii_slug(x) for x in SURNAMES)[s2i],
+        object_array(ascii_slug(x) for x in BUSINESS_QUALIFIERS)[qual_i],
     )
     name = np.where(company, company_name, person)
     upper = rng.random(n) < 0.22  # many ERPs keep names in capitals
@@ -583,7 +447,7 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     local = np.where(comp_slug, cslug, local)  # padariasaojose@gmail.com
     own_domain = comp_role | comp_person
     domain = np.where(own_domain, cslug + ".com.br", dom_names[dom_i])
-    typo_idx = [i for i, (d, _) in enumerate(FREE_DOMAINS) if d in _TYPO_DOMAINS]
+    typo_idx = [i for i, (d, _) in enumerate(FREE_DOMAINS) if d in TYPO_DOMAINS]
     typo = ~own_domain & np.isin(dom_i, typo_idx)
     addr_a = local + "@" + domain
 
@@ -732,39 +596,6 @@ def _build_world(rng: np.random.Generator, n: int, months: int, progress: Progre
     )
 
 
-def _config_rows(with_routine: bool) -> list[Rows]:
-    """The ERP's configuration tables (small, fixed)."""
-
-    def rows(table: Table, data: Sequence[Sequence[Any]]) -> Rows:
-        cols: dict[str, np.ndarray] = {}
-        for i, col in enumerate(table.columns):
-            values = [r[i] for r in data]
-            kind = column_kind(col.type)
-            if kind == "int":
-                cols[col.name] = np.array(
-                    [NULL_INT if v is None else v for v in values], dtype=np.int64
-                )
-            elif kind == "bool":
-                cols[col.name] = np.array(
-                    [-1 if v is None else int(bool(v)) for v in values], dtype=np.int8
-                )
-            else:
-                cols[col.name] = object_array(values)
-        return Rows(table, cols)
-
-    routines = [
-        (i, t, h, with_routine if i == EMAIL_ROUTINE_ID else a) for i, t, h, a in ROUTINES
-    ]
-    return [
-        rows(schema.servico_status, SERVICE_STATUSES),
-        rows(schema.remetente_email, SENDERS),
-        rows(schema.forma_cobranca, BILLING_METHODS),
-        rows(schema.forma_cobranca_regra_email, EMAIL_RULES),
-        rows(schema.forma_cobranca_status_envio, STATUS_SELECTION),
-        rows(schema.rotina, routines),
-    ]
-
-
 @dataclass
 class _MonthInvoices:
     rows: Rows
@@ -890,7 +721,7 @@ def _sent_emails(
     default_sender = next(s[0] for s in SENDERS if s[8] and s[9])
     selection: dict[int, set[str]] = {}
     for method_id, status_id in STATUS_SELECTION:
-        selection.setdefault(method_id, set()).add(_STATUS_NORM[status_id])
+        selection.setdefault(method_id, set()).add(STATUS_NORM[status_id])
     blocking = np.array([str(v[0]).strip().lower().replace(" ", "_") in ("somente_sms", "nenhum")
                          for v in ENVIO_VALUES])
 
@@ -909,11 +740,11 @@ def _sent_emails(
             allowed_norms = selection.get(method_id)
             if allowed_norms is None:
                 allowed_ids = [
-                    s for s, p in _STATUS_NORM.items() if p not in ("cancelado", "inativo")
+                    s for s, p in STATUS_NORM.items() if p not in ("cancelado", "inativo")
                 ]
                 allowed_ids.append(UNKNOWN_STATUS_ID)
             else:
-                allowed_ids = [s for s, p in _STATUS_NORM.items() if p in allowed_norms]
+                allowed_ids = [s for s, p in STATUS_NORM.items() if p in allowed_norms]
             base = ok & (inv.method == method_id) & np.isin(status_id, allowed_ids)
             for rule in rules:
                 send = inv.due + np.timedelta64(rule[2], "D")
@@ -1011,7 +842,7 @@ def generate(
         world = _build_world(rng, customers, months, say)
         loader = loader_for(engine)
         try:
-            for rows in _config_rows(with_routine):
+            for rows in config_rows(with_routine):
                 loader.write(rows)
             for rows, label in (
                 (world.customer_rows, "clientes"),
