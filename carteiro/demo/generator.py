@@ -1,27 +1,26 @@
 """A realistic, Hubsoft-like demo ERP database, generated fast and deterministically.
 
-:func:`generate` writes the tables of ``docs/erp-schema.md`` (see :mod:`carteiro.schema`) into any
-database SQLAlchemy reaches (SQLite, PostgreSQL, MariaDB/MySQL): a Brazilian ISP in the south of
-Minas Gerais with its customers, contacts, services, billing configuration, monthly invoices and
-the log of the billing e-mails it sent.
+:func:`generate` writes the tables of ``docs/erp-schema.md`` (see :mod:`carteiro.demo.schema`)
+into any database SQLAlchemy reaches (SQLite, PostgreSQL, MariaDB/MySQL): a Brazilian ISP in the
+south of Minas Gerais with its customers, contacts, services, billing configuration, monthly
+invoices and the log of the billing e-mails it sent.
 
 The data is built so that every condition of ``docs/domain.md`` except ``no_email_routine`` fails
 for a small, realistic share of customers in *any* single month (in particular the current month,
-the dashboard's default period), while most customers (about 80%) are fully covered:
+the dashboard's default period), while most customers (about 80%) are fully covered. Each part
+lives in its own module, with the failures it carries:
 
-- ``sender_unavailable``: "Carnê" names the sender "Gmail (antigo)", which is inactive.
-- ``method_without_rules``: "Débito Automático" has no e-mail rule; a few invoices have no method.
-- ``invoice_outside_rules``: "Cartão de Crédito" only notifies 2 days after the due date, and card
-  charges happen about a week before it; some customers pay boletos/PIX long before the first
-  notice; a handful of invoices say ``pago`` without a payment date.
-- ``service_missing``: some invoices name no service, or a service id that does not exist.
-- ``service_status_excluded``: cancelled/inactive services still billed (also through the
-  odd-spelled duplicate status ``'Cancelado '``), and debt-suspended services billed through
-  "Boleto Sicredi", whose «Status do Serviço para Envio» selection leaves ``suspenso_debito`` out.
-- ``service_blocks_email``: services whose ``envio_cobranca`` is ``somente_sms``/``nenhum``
-  (also spelled ``'Somente SMS'``).
-- ``no_contact_allows_email`` / ``no_valid_email``: customers whose recipients all refuse billing
-  e-mail, or whose only consenting recipients have empty, placeholder-like or malformed addresses.
+- :mod:`~carteiro.demo.configuration`: the ISP's statuses, senders, billing methods, e-mail
+  rules, status selection and routines (``sender_unavailable``, ``method_without_rules``, …);
+- :mod:`~carteiro.demo.vocabulary`: the names, cities and e-mail domains drawn from;
+- :mod:`~carteiro.demo.world`: customers (:mod:`~carteiro.demo.customers`), their recipients
+  (:mod:`~carteiro.demo.recipients`, :mod:`~carteiro.demo.addresses`:
+  ``no_contact_allows_email``, ``no_valid_email``) and services
+  (:mod:`~carteiro.demo.services`: ``service_status_excluded``, ``service_blocks_email``);
+- :mod:`~carteiro.demo.invoices`: the monthly invoices (``invoice_outside_rules``,
+  ``service_missing``);
+- :mod:`~carteiro.demo.email_log`: the send log of the last two months;
+- :mod:`~carteiro.demo.loaders`: the bulk load, per dialect, of :class:`~carteiro.demo.rows.Rows`.
 
 Each customer's services, contacts, billing method and due day stay the same across months, so the
 months look alike. Invoices are monthly, ``months`` months ending with ``end_month``; payments
@@ -29,19 +28,13 @@ happen relative to ``as_of`` (the day the snapshot is taken): nothing is paid af
 
 Determinism: the same arguments give byte-identical table contents on the same kind of database.
 Every random draw comes from one ``numpy.random.default_rng(seed)`` stream in a fixed order, the
-same for every dialect. When ``end_month`` is the current month and ``as_of`` is not given, the
+same for every dialect: the world (customers, recipients, services), then each month's invoices,
+then the send log. Changing the order of any draw, or adding one before another, changes every
+value drawn after it. When ``end_month`` is the current month and ``as_of`` is not given, the
 snapshot day is today, so the data changes from one day to the next; pass ``as_of`` to pin it.
 The only dialect-dependent value: on SQLite about 2% of the recipients' ``permite_enviar_email``
 flags are stored as text (``'S'``, ``'N'``, ``'sim'``, ``'não'``), as some ERPs do; PostgreSQL
 and MariaDB get real booleans (the same logical values).
-
-Loading is bulk and dialect-specific: SQLite uses one transaction with ``journal_mode=OFF`` and
-``synchronous=OFF`` and ``executemany`` of tuples built from the column arrays; PostgreSQL uses
-``COPY ... FROM STDIN`` in text format; MariaDB/MySQL gets multi-row ``INSERT`` statements of
-5,000 rows whose SQL literals are rendered column-wise with numpy (PyMySQL's own per-value
-escaping is the slow part of its ``executemany``). The secondary indexes are created after the
-load. A load that fails half-way leaves a partial database behind (with SQLite's journal off it
-may even be inconsistent): run it again, it drops and recreates the tables.
 """
 
 from __future__ import annotations
@@ -49,17 +42,19 @@ from __future__ import annotations
 import calendar
 import datetime
 import time
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Table, Text, create_engine
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.schema import CreateIndex
 
 from carteiro.demo import schema
+from carteiro.demo.configuration import config_rows
+from carteiro.demo.email_log import sent_emails
+from carteiro.demo.invoices import MonthInvoices, month_invoices
+from carteiro.demo.loaders import Loader, loader_for
+from carteiro.demo.world import World, build_world
 
 __all__ = [
     "DEFAULT_DEMO_CUSTOMERS",
@@ -104,263 +99,6 @@ class DemoSummary:
         )
 
 
-# --------------------------------------------------------------------------------------------
-# Reference data (the ISP's configuration and the vocabularies the generator draws from)
-# --------------------------------------------------------------------------------------------
-
-ISP_DOMAIN = "conectasul.net.br"
-
-# Service statuses: (id, descricao, prefixo). 9 and 10 are odd-spelled duplicates of 5 and 1.
-SERVICE_STATUSES: tuple[tuple[int, str, str], ...] = (
-    (1, "Serviço Habilitado", "servico_habilitado"),
-    (2, "Suspenso por Débito", "suspenso_debito"),
-    (3, "Suspenso Parcialmente (Redução de Velocidade)", "suspenso_parcialmente"),
-    (4, "Aguardando Instalação", "aguardando_instalacao"),
-    (5, "Cancelado", "cancelado"),
-    (6, "Inativo", "inativo"),
-    (7, "Bloqueio Manual", "bloqueio_manual"),
-    (8, "Suspenso a Pedido do Cliente", "suspenso_pedido_cliente"),
-    (9, "Cancelado (importado do sistema antigo)", "Cancelado "),
-    (10, "Serviço Habilitado (migração)", "Servico-Habilitado"),
-)
-UNKNOWN_STATUS_ID = 99  # used by a handful of services: a status id with no servico_status row
-# Share of services per status id (the last entry is UNKNOWN_STATUS_ID).
-_STATUS_IDS = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, UNKNOWN_STATUS_ID])
-_STATUS_P = [0.888, 0.032, 0.012, 0.006, 0.014, 0.005, 0.009, 0.008, 0.003, 0.004, 0.001]
-# Normalised prefix of each status id (domain.md, "Values and bad input").
-_STATUS_NORM = {
-    1: "servico_habilitado", 2: "suspenso_debito", 3: "suspenso_parcialmente",
-    4: "aguardando_instalacao", 5: "cancelado", 6: "inativo", 7: "bloqueio_manual",
-    8: "suspenso_pedido_cliente", 9: "cancelado", 10: "servico_habilitado",
-}
-
-# Senders: (id, descricao, host, porta, seguranca, usuario, email_origem, intervalo, padrao, ativo)
-SENDERS: tuple[tuple[Any, ...], ...] = (
-    (1, "Financeiro Conecta Sul", f"mail.{ISP_DOMAIN}", 465, "ssl", f"financeiro@{ISP_DOMAIN}",
-     f"financeiro@{ISP_DOMAIN}", 2, True, True),
-    (2, "Gmail (antigo)", "smtp.gmail.com", 587, "tls", "conectasul.cobranca@gmail.com",
-     "conectasul.cobranca@gmail.com", 5, False, False),
-)
-
-# Billing methods: (id, descricao, id_remetente_email, ativo)
-M_BOLETO, M_PIX, M_CARTAO, M_DEBITO, M_CARNE, M_SICREDI, M_DEPOSITO = 1, 2, 3, 4, 5, 6, 7
-BILLING_METHODS: tuple[tuple[int, str, int | None, bool], ...] = (
-    (M_BOLETO, "Boleto Bancário", None, True),
-    (M_PIX, "PIX", None, True),
-    (M_CARTAO, "Cartão de Crédito", None, True),
-    (M_DEBITO, "Débito Automático", None, True),
-    (M_CARNE, "Carnê", 2, True),
-    (M_SICREDI, "Boleto Sicredi (Cobrança Registrada)", None, True),
-    (M_DEPOSITO, "Depósito em Conta", None, False),
-)
-# Share of services per billing method (Depósito em Conta is legacy: no invoices).
-_METHOD_IDS = np.array([M_BOLETO, M_PIX, M_SICREDI, M_CARTAO, M_DEBITO, M_CARNE])
-_METHOD_P = [0.535, 0.27, 0.07, 0.05, 0.025, 0.02]
-
-# E-mail rules: (id, id_forma_cobranca, dias, assunto, ativo)
-EMAIL_RULES: tuple[tuple[int, int, int, str, bool | None], ...] = (
-    (1, M_BOLETO, -5, "Sua fatura Conecta Sul vence em 5 dias", True),
-    (2, M_BOLETO, 0, "Sua fatura Conecta Sul vence hoje", True),
-    (3, M_BOLETO, 3, "Fatura em atraso: evite a suspensão do seu serviço", True),
-    (4, M_BOLETO, 10, "Aviso de suspensão por débito", False),
-    (5, M_PIX, -3, "Seu PIX de cobrança já está disponível", True),
-    (6, M_PIX, 0, "Sua fatura PIX vence hoje", True),
-    (7, M_PIX, 1, "Lembrete: fatura PIX vencida", None),
-    (8, M_CARTAO, 2, "Não conseguimos cobrar seu cartão de crédito", True),
-    (9, M_CARNE, -5, "Sua parcela do carnê vence em 5 dias", True),
-    (10, M_CARNE, 0, "Sua parcela do carnê vence hoje", True),
-    (11, M_SICREDI, -5, "Boleto Sicredi disponível: vence em 5 dias", True),
-    (12, M_SICREDI, 0, "Seu boleto Sicredi vence hoje", True),
-    (13, M_SICREDI, 5, "Boleto Sicredi em atraso", True),
-)
-# «Status do Serviço para Envio» of Boleto Sicredi: leaves suspenso_debito (and 'cancelado') out.
-STATUS_SELECTION: tuple[tuple[int, int], ...] = tuple((M_SICREDI, s) for s in (1, 3, 4, 7, 8))
-
-EMAIL_ROUTINE_ID = 1
-# Routines: (id, tipo, horario, ativo); the billing e-mail routine's ativo follows with_routine.
-ROUTINES: tuple[tuple[int, str, str, bool | None], ...] = (
-    (EMAIL_ROUTINE_ID, "envio_email_cobranca", "08:00", True),
-    (2, "envio_sms_cobranca", "09:00", True),
-    (3, "suspensao", "06:00", True),
-    (4, "reativacao_automatica", "06:30", True),
-    (5, "geracao_faturas", "02:00", True),
-    (6, "envio_whatsapp_cobranca", "10:00", None),
-    (7, "envio_nota_fiscal", "23:00", False),
-)
-ROUTINE_HOUR = 8
-
-# Plans: (plano, price in cents, weight for people, weight for companies)
-PLANS: tuple[tuple[str, int, float, float], ...] = (
-    ("FIBRA 100MB", 7990, 4, 1),
-    ("FIBRA 200MB", 8990, 8, 2),
-    ("FIBRA 300MB", 9990, 22, 5),
-    ("FIBRA 400MB", 10990, 18, 5),
-    ("FIBRA 500MB", 11990, 18, 8),
-    ("FIBRA 600MB", 12990, 10, 8),
-    ("FIBRA 800MB", 14990, 6, 6),
-    ("FIBRA 1GB", 19990, 4, 8),
-    ("RADIO 15MB", 7990, 5, 1),
-    ("FIBRA 500MB + TV", 16990, 5, 1),
-    ("EMPRESARIAL 300MB", 18990, 0, 20),
-    ("EMPRESARIAL 600MB", 24990, 0, 15),
-    ("LINK DEDICADO 100MB", 29990, 0, 10),
-)
-
-# envio_cobranca values and shares; the odd spellings are unknown values (treated as default)
-# except 'Somente SMS', which normalises to somente_sms.
-ENVIO_VALUES: tuple[tuple[str | None, float], ...] = (
-    (None, 0.44),
-    ("email_sms", 0.35),
-    ("somente_email", 0.155),
-    ("somente_sms", 0.015),
-    ("nenhum", 0.006),
-    ("Somente SMS", 0.003),
-    ("Email e SMS", 0.015),
-    ("EMAIL_SMS", 0.01),
-)
-
-DUE_DAYS = np.array([5, 10, 15, 20, 25])
-_DUE_DAY_P = [0.18, 0.32, 0.2, 0.18, 0.12]
-
-CITIES: tuple[tuple[str, float], ...] = (
-    ("Pouso Alegre", 14), ("Varginha", 10), ("Poços de Caldas", 9), ("Três Corações", 7),
-    ("Lavras", 6), ("Itajubá", 7), ("Alfenas", 5), ("Passos", 4), ("São Lourenço", 4),
-    ("Santa Rita do Sapucaí", 4), ("Extrema", 4), ("Cambuí", 3), ("Três Pontas", 3),
-    ("Guaxupé", 3), ("Boa Esperança", 2), ("Ouro Fino", 2), ("Borda da Mata", 2),
-    ("Machado", 2), ("Campanha", 1.5), ("Caxambu", 1.5), ("Elói Mendes", 1.5),
-    ("Paraisópolis", 1.5), ("Congonhal", 1), ("Estiva", 1), ("Careaçu", 0.7),
-    ("Silvianópolis", 0.7), ("São Sebastião da Bela Vista", 0.6), ("Senador José Bento", 0.4),
-    ("Belo Horizonte", 1.2), ("São Paulo", 1.2), ("Campinas", 0.8), ("Juiz de Fora", 0.5),
-)
-
-FIRST_NAMES_F = (
-    "Maria", "Ana", "Francisca", "Antônia", "Adriana", "Juliana", "Márcia", "Fernanda", "Patrícia",
-    "Aline", "Sandra", "Camila", "Amanda", "Bruna", "Jéssica", "Letícia", "Júlia", "Luciana",
-    "Vanessa", "Mariana", "Gabriela", "Vera", "Vitória", "Larissa", "Cláudia", "Beatriz", "Rita",
-    "Luana", "Sônia", "Renata", "Eliane", "Josefa", "Simone", "Natália", "Cristiane", "Carla",
-    "Débora", "Rosângela", "Jaqueline", "Rosa", "Daniela", "Aparecida", "Marlene", "Terezinha",
-    "Raimunda", "Andreia", "Fabiana", "Lúcia", "Raquel", "Ângela", "Rafaela", "Joana", "Luzia",
-    "Elaine", "Daniele", "Regina", "Sabrina", "Isabela", "Lorena", "Tatiane", "Helena", "Alice",
-)
-FIRST_NAMES_M = (
-    "José", "João", "Antônio", "Francisco", "Carlos", "Paulo", "Pedro", "Lucas", "Luiz", "Marcos",
-    "Luis", "Gabriel", "Rafael", "Daniel", "Marcelo", "Bruno", "Eduardo", "Felipe", "Raimundo",
-    "Rodrigo", "Manoel", "Mateus", "André", "Fernando", "Fábio", "Leonardo", "Gustavo",
-    "Guilherme", "Leandro", "Tiago", "Anderson", "Ricardo", "Márcio", "Jorge", "Sebastião",
-    "Alexandre", "Roberto", "Edson", "Diego", "Vitor", "Sérgio", "Cláudio", "Matheus", "Thiago",
-    "Geraldo", "Adriano", "Luciano", "Júlio", "Renato", "Alex", "Vinícius", "Rogério", "Samuel",
-    "Ronaldo", "Mário", "Flávio", "Douglas", "Igor", "Davi", "Benedito", "Wellington", "Heitor",
-)
-MIDDLE_NAMES_F = (
-    "Aparecida", "Cristina", "Eduarda", "Clara", "Luiza", "Fernanda", "de Fátima", "Helena",
-    "Beatriz", "Vitória",
-)
-MIDDLE_NAMES_M = (
-    "Carlos", "Eduardo", "Henrique", "Paulo", "Augusto", "Vitor", "Miguel", "Antônio", "Pedro",
-    "Roberto",
-)
-SURNAMES = (
-    "Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima",
-    "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes", "Soares", "Fernandes",
-    "Vieira", "Barbosa", "Rocha", "Dias", "Nascimento", "Andrade", "Moreira", "Nunes", "Marques",
-    "Machado", "Mendes", "Freitas", "Cardoso", "Ramos", "Gonçalves", "Santana", "Teixeira",
-    "Araújo", "Pinto", "Correia", "Batista", "Moraes", "Reis", "Cavalcanti", "Rezende",
-    "Junqueira", "Figueiredo", "Brandão", "Vilela", "Siqueira", "Prado", "Faria", "Tavares",
-    "Pimenta", "Magalhães", "Pacheco", "Campos", "Morais", "Coelho", "Queiroz", "Toledo",
-    "Azevedo", "Castro", "Miranda", "Borges", "Guimarães", "Pires", "Xavier", "Couto", "Leite",
-    "Paula", "Jesus", "Assis", "Conceição", "D'Ávila",
-)
-# The particle some surnames take ("da Silva", "dos Santos", "de Oliveira").
-SURNAME_LINKS = {
-    "Silva": "da", "Costa": "da", "Rocha": "da", "Conceição": "da", "Santos": "dos",
-    "Reis": "dos", "Oliveira": "de", "Souza": "de", "Almeida": "de", "Andrade": "de",
-    "Moraes": "de", "Carvalho": "de", "Freitas": "de", "Lima": "de", "Castro": "de",
-    "Azevedo": "de", "Paula": "de", "Jesus": "de", "Assis": "de", "Faria": "de",
-}
-BUSINESSES = (
-    "Padaria", "Mercearia", "Auto Peças", "Farmácia", "Materiais de Construção", "Restaurante",
-    "Oficina Mecânica", "Clínica Odontológica", "Escritório Contábil", "Pet Shop",
-    "Supermercado", "Academia", "Distribuidora de Bebidas", "Laticínios", "Cafeteria",
-    "Papelaria", "Ótica", "Salão de Beleza", "Imobiliária", "Agropecuária", "Torrefação de Café",
-    "Transportadora", "Hotel", "Pousada", "Loja de Roupas", "Açougue", "Sorveteria",
-)
-BUSINESS_QUALIFIERS = (
-    "São José", "Santa Rita", "Bom Jesus", "Central", "Nossa Senhora Aparecida", "do Vale",
-    "Sul de Minas", "Primavera", "Progresso", "Estrela", "Mantiqueira", "Boa Vista", "Avenida",
-    "Santo Antônio", "União", "Ideal", "Real", "Nova Era",
-)
-COMPANY_SUFFIXES = ("LTDA", "ME", "EIRELI", "LTDA ME", "S/A")
-_COMPANY_SUFFIX_P = [0.5, 0.3, 0.1, 0.08, 0.02]
-CONTACT_LABELS = (
-    "Financeiro", "Cobrança", "Esposa", "Marido", "Filho", "Filha", "Recado", "Escritório",
-    "Contador", "Responsável",
-)
-
-# E-mail domains: (domain, weight). The last three are typos that still look valid.
-FREE_DOMAINS: tuple[tuple[str, float], ...] = (
-    ("gmail.com", 50), ("hotmail.com", 15), ("outlook.com", 6), ("yahoo.com.br", 6),
-    ("bol.com.br", 4), ("uol.com.br", 3), ("terra.com.br", 2), ("icloud.com", 2), ("live.com", 2),
-    ("hotmail.com.br", 1), (ISP_DOMAIN, 7), ("gmial.com", 0.6), ("hotmail.con", 0.4),
-    ("gmail.com.br", 0.5),
-)
-_TYPO_DOMAINS = frozenset({"gmial.com", "hotmail.con", "gmail.com.br"})
-ROLE_MAILBOXES = ("financeiro", "contato", "adm", "administrativo", "comercial", "nfe", "compras")
-# Placeholders typed by attendants when the customer has no e-mail.
-PLACEHOLDERS_VALID = (
-    "naotem@naotem.com", "sememail@sememail.com.br", "naopossui@gmail.com", "nao@nao.com",
-    "x@x.com", f"cliente@{ISP_DOMAIN}",
-)
-PLACEHOLDERS_INVALID = ("nao possui", "sem email", "NAO TEM", "-", "não informado", "0")
-SMTP_ERRORS = (
-    "550 5.1.1 Mailbox unavailable",
-    "550 5.1.1 The email account that you tried to reach does not exist",
-    "552 5.2.2 Mailbox full",
-    "421 4.7.0 Try again later, closing connection",
-    "554 5.7.1 Message rejected as spam",
-    "Connection timed out",
-)
-
-# Address kinds of a recipient field.
-K_VALID, K_MULTI, K_PH_VALID, K_PH_INVALID, K_INVALID, K_EMPTY, K_NULL = range(7)
-_VALID_KINDS = (K_VALID, K_MULTI, K_PH_VALID)
-_KIND_P_CADASTRO = [0.845, 0.04, 0.03, 0.015, 0.03, 0.02, 0.02]
-_KIND_P_CONTACT = [0.78, 0.03, 0.03, 0.02, 0.04, 0.03, 0.07]
-# Recipient profile of a customer.
-P_GOOD, P_NO_ALLOW, P_NO_VALID = 0, 1, 2
-_PROFILE_P = [0.95, 0.024, 0.026]
-# Payer behaviour of a customer.
-PAY_PUNCTUAL, PAY_EARLY, PAY_LATE, PAY_DEFAULTER = 0, 1, 2, 3
-_PAYER_P = [0.755, 0.025, 0.18, 0.04]
-
-_NULL_INT = np.iinfo(np.int64).min  # sentinel for NULL in integer columns
-
-
-def _ascii_slug(text: str, keep: str = "") -> str:
-    """'São José' -> 'saojose' (lower case ASCII letters and digits, plus ``keep``)."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "".join(ch for ch in plain if ch.isalnum() or ch in keep)
-
-
-def _obj(values: Iterable[Any]) -> np.ndarray:
-    """A 1-D object array (strings stay Python strings, None stays None)."""
-    items = list(values)
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
-def _p(weights: Sequence[float]) -> np.ndarray:
-    w = np.asarray(weights, dtype=float)
-    return w / w.sum()
-
-
-def _str_op(values: np.ndarray, op: Callable[..., np.ndarray], *args: Any) -> np.ndarray:
-    """``numpy.char`` operation on any string array, as an object array (also when empty)."""
-    if len(values) == 0:
-        return np.empty(0, dtype=object)
-    return op(values.astype(str), *args).astype(object)
-
-
 def _fmt_int(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
@@ -370,875 +108,87 @@ def _month_start(d: datetime.date, shift: int) -> datetime.date:
     return datetime.date(total // 12, total % 12 + 1, 1)
 
 
-# --------------------------------------------------------------------------------------------
-# Rows: a table's columns as numpy arrays, converted per dialect when written
-# --------------------------------------------------------------------------------------------
+def _snapshot_dates(
+    months: int, end_month: datetime.date | None, as_of: datetime.date | None
+) -> tuple[datetime.date, datetime.date, datetime.date]:
+    """First month, last month and snapshot day (see :func:`generate` for the defaults)."""
+    today = datetime.date.today()
+    end_month = (end_month or today).replace(day=1)
+    last_day = end_month.replace(day=calendar.monthrange(end_month.year, end_month.month)[1])
+    if as_of is None:
+        as_of = min(max(today, end_month), last_day)
+    return _month_start(end_month, -(months - 1)), end_month, as_of
 
 
-@dataclass
-class _Rows:
-    """One chunk of a table's rows, column-wise.
-
-    Column encodings: Integer -> int64 (``_NULL_INT`` = NULL); String/Text -> object (None = NULL);
-    Boolean -> int8 (1, 0, -1 = NULL); Date -> datetime64[D] (NaT = NULL); DateTime ->
-    datetime64[s] (NaT = NULL); Numeric -> int64 cents. ``sqlite_text`` holds, per Boolean
-    column, an object array of text to store instead of the flag on SQLite (None = keep the flag).
-    """
-
-    table: Table
-    columns: dict[str, np.ndarray]
-    sqlite_text: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        expected = [c.name for c in self.table.columns]
-        if list(self.columns) != expected:
-            raise ValueError(f"{self.table.name}: columns {list(self.columns)} != {expected}")
-        sizes = {len(v) for v in self.columns.values()}
-        if len(sizes) != 1:
-            raise ValueError(f"{self.table.name}: columns of different lengths {sizes}")
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values())))
-
-    def slice(self, start: int, stop: int) -> _Rows:
-        return _Rows(
-            self.table,
-            {k: v[start:stop] for k, v in self.columns.items()},
-            {k: v[start:stop] for k, v in self.sqlite_text.items()},
-        )
-
-
-def _kind(col_type: Any) -> str:
-    if isinstance(col_type, Boolean):
-        return "bool"
-    if isinstance(col_type, DateTime):
-        return "datetime"
-    if isinstance(col_type, Date):
-        return "date"
-    if isinstance(col_type, Numeric):
-        return "money"
-    if isinstance(col_type, Integer):
-        return "int"
-    if isinstance(col_type, String | Text):
-        return "str"
-    raise TypeError(f"unsupported column type {col_type!r}")
-
-
-def _python_column(rows: _Rows, name: str) -> list[Any]:
-    """Python values for SQLite's ``executemany`` (odd text flags included)."""
-    values = rows.columns[name]
-    kind = _kind(rows.table.c[name].type)
-    if kind == "int":
-        null = values == _NULL_INT
-        if not null.any():
-            return values.tolist()
-        out = values.astype(object)
-        out[null] = None
-        return out.tolist()
-    if kind == "str":
-        return values.tolist()
-    if kind == "bool":
-        out = np.array([0, 1, None], dtype=object)[values.astype(np.int64)]  # -1 -> None
-        text = rows.sqlite_text.get(name)
-        if text is not None:
-            has = np.not_equal(text, None)
-            out[has] = text[has]
-        return out.tolist()
-    if kind == "money":
-        return (values / 100).tolist()
-    unit = "D" if kind == "date" else "s"
-    out = np.datetime_as_string(values, unit=unit).astype(object)
-    if kind == "datetime":
-        out = _str_op(out, np.char.replace, "T", " ")
-    out[np.isnat(values)] = None
-    return out.tolist()
-
-
-_PG_NULL = "\\N"
-_FORBIDDEN = ("\\", "\t", "\n", "\r")
-
-
-def _text_column(rows: _Rows, name: str, *, sql: bool) -> list[str]:
-    """A column as text: PostgreSQL's COPY text format (``sql=False``, ``\\N`` = NULL) or SQL
-    literals for a multi-row ``INSERT`` (``sql=True``, MariaDB/MySQL).
-
-    The generator's strings never contain a backslash, tab or line break, so COPY needs no
-    escaping and the SQL literals only double their quotes, whatever the server's
-    ``NO_BACKSLASH_ESCAPES`` mode; that is checked for every string column.
-    """
-    null_text = "NULL" if sql else _PG_NULL
-    values = rows.columns[name]
-    kind = _kind(rows.table.c[name].type)
-    if kind == "int":
-        out = values.astype(str).astype(object)
-        out[values == _NULL_INT] = null_text
-        return out.tolist()
-    if kind == "bool":
-        words = ["0", "1", "NULL"] if sql else ["f", "t", _PG_NULL]
-        return np.array(words, dtype=object)[values.astype(np.int64)].tolist()
-    if kind == "money":
-        whole = (values // 100).astype(str).astype(object)
-        cents = _str_op(values % 100, np.char.zfill, 2)
-        return (whole + "." + cents).tolist()
-    if kind == "str":
-        null = np.equal(values, None)
-        out = values[~null]
-        joined = "".join(out.tolist())
-        if any(char in joined for char in _FORBIDDEN):
-            raise ValueError(f"{rows.table.name}.{name}: unexpected control character")
-        if sql:
-            if "'" in joined:
-                out = _str_op(out, np.char.replace, "'", "''")
-            out = "'" + out + "'"
-    else:
-        null = np.isnat(values)
-        unit = "D" if kind == "date" else "s"
-        out = np.datetime_as_string(values[~null], unit=unit)
-        if kind == "datetime":
-            out = _str_op(out, np.char.replace, "T", " ")
-        out = out.astype(object)
-        if sql:
-            out = "'" + out + "'"
-    full = np.full(len(values), null_text, dtype=object)
-    full[~null] = out
-    return full.tolist()
-
-
-# --------------------------------------------------------------------------------------------
-# Loaders per dialect
-# --------------------------------------------------------------------------------------------
-
-
-class _Loader:
-    chunk_rows = 200_000
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.raw = engine.raw_connection()
-        self.dbapi: Any = self.raw.driver_connection
-        self.counts: dict[str, int] = {}
-
-    def write(self, rows: _Rows) -> None:
-        name = rows.table.name
-        self.counts[name] = self.counts.get(name, 0) + len(rows)
-        for start in range(0, len(rows), self.chunk_rows):
-            self._write(rows.slice(start, start + self.chunk_rows))
-
-    def _write(self, rows: _Rows) -> None:
-        raise NotImplementedError
-
-    def execute(self, sql: str) -> None:
-        cur = self.dbapi.cursor()
-        try:
-            cur.execute(sql)
-        finally:
-            cur.close()
-
-    def create_indexes(self) -> None:
-        for table in schema.metadata.sorted_tables:
-            for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
-                self.execute(str(CreateIndex(index).compile(dialect=self.engine.dialect)))
-
-    def finish(self) -> None:
-        self.dbapi.commit()
-
-    def close(self) -> None:
-        self.raw.close()
-
-
-def _insert_sql(table: Table, marker: str) -> str:
-    names = [c.name for c in table.columns]
-    return (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
-    )
-
-
-class _SqliteLoader(_Loader):
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
-        self.dbapi.commit()
-        self.journal_mode = self.dbapi.execute("PRAGMA journal_mode").fetchone()[0]
-        for pragma in (
-            "journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY",
-        ):
-            self.dbapi.execute(f"PRAGMA {pragma}")
-        self.dbapi.execute("BEGIN")
-
-    def _write(self, rows: _Rows) -> None:
-        cols = [_python_column(rows, c.name) for c in rows.table.columns]
-        self.dbapi.executemany(_insert_sql(rows.table, "?"), zip(*cols, strict=True))
-
-    def finish(self) -> None:
-        self.dbapi.commit()
-        self.dbapi.execute(f"PRAGMA journal_mode={self.journal_mode}")
-        self.dbapi.execute("PRAGMA synchronous=FULL")
-
-
-class _PostgresLoader(_Loader):
-    def _write(self, rows: _Rows) -> None:
-        cols = [_text_column(rows, c.name, sql=False) for c in rows.table.columns]
-        text = "".join(line + "\n" for line in map("\t".join, zip(*cols, strict=True)))
-        names = ", ".join(c.name for c in rows.table.columns)
-        with self.dbapi.cursor() as cur, cur.copy(
-            f"COPY {rows.table.name} ({names}) FROM STDIN"
-        ) as copy:
-            copy.write(text)
-
-    def finish(self) -> None:
-        for table in schema.metadata.sorted_tables:
-            self.execute(f"ANALYZE {table.name}")
-        self.dbapi.commit()
-
-
-class _MysqlLoader(_Loader):
-    statement_rows = 5_000  # rows per INSERT (well below the default max_allowed_packet)
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
-        self.execute("SET SESSION unique_checks = 0")
-        self.execute("SET SESSION foreign_key_checks = 0")
-
-    def _write(self, rows: _Rows) -> None:
-        cols = [_text_column(rows, c.name, sql=True) for c in rows.table.columns]
-        values = list(map(",".join, zip(*cols, strict=True)))
-        names = ", ".join(c.name for c in rows.table.columns)
-        head = f"INSERT INTO {rows.table.name} ({names}) VALUES ("
-        cur = self.dbapi.cursor()
-        try:
-            for start in range(0, len(values), self.statement_rows):
-                cur.execute(head + "),(".join(values[start : start + self.statement_rows]) + ")")
-        finally:
-            cur.close()
-
-    def finish(self) -> None:
-        self.dbapi.commit()
-        self.execute("SET SESSION unique_checks = 1")
-        self.execute("SET SESSION foreign_key_checks = 1")
-
-
-def _loader_for(engine: Engine) -> _Loader:
-    name = engine.dialect.name
-    if name == "sqlite":
-        return _SqliteLoader(engine)
-    if name == "postgresql":
-        return _PostgresLoader(engine)
-    if name in ("mysql", "mariadb"):
-        return _MysqlLoader(engine)
-    raise ValueError(f"Banco de dados não suportado para a demonstração: {name}")
-
-
-# --------------------------------------------------------------------------------------------
-# The generator
-# --------------------------------------------------------------------------------------------
-
-
-def _document_numbers(rng: np.random.Generator, n: int, company: np.ndarray) -> np.ndarray:
-    """CPF (``000.000.000-00``) or CNPJ (``00.000.000/0001-00``) with real check digits."""
-    out = np.empty(n, dtype=object)
-    # CPF
-    d = rng.integers(0, 10, size=(n, 9))
-    dv1 = ((d * np.arange(10, 1, -1)).sum(1) * 10 % 11) % 10
-    d = np.column_stack([d, dv1])
-    dv2 = ((d * np.arange(11, 1, -1)).sum(1) * 10 % 11) % 10
-    d = np.column_stack([d, dv2])
-    chars = np.full((n, 14), ord("."), dtype=np.uint8)
-    chars[:, [0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13]] = d + 48
-    chars[:, 11] = ord("-")
-    cpf = chars.view("S14").ravel().astype("U14")
-    # CNPJ: 8 digits, branch 0001, 2 check digits
-    d = np.column_stack([rng.integers(0, 10, size=(n, 8)), np.tile([0, 0, 0, 1], (n, 1))])
-    r = (d * np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])).sum(1) % 11
-    d = np.column_stack([d, np.where(r < 2, 0, 11 - r)])
-    r = (d * np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])).sum(1) % 11
-    d = np.column_stack([d, np.where(r < 2, 0, 11 - r)])
-    chars = np.full((n, 18), ord("."), dtype=np.uint8)
-    chars[:, [0, 1, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 16, 17]] = d + 48
-    chars[:, 10] = ord("/")
-    chars[:, 15] = ord("-")
-    cnpj = chars.view("S18").ravel().astype("U18")
-    out[:] = np.where(company, cnpj, cpf)
-    # Some ERPs keep only the digits; a few records have no document at all.
-    u = rng.random(n)
-    digits_only = u < 0.03
-    plain = out[digits_only]
-    for char in ".-/":
-        plain = _str_op(plain, np.char.replace, char, "")
-    out[digits_only] = plain
-    out[u > 0.992] = None
-    return out
-
-
-@dataclass
-class _World:
-    """The stable part of the ERP: customers, recipients, services."""
-
-    n_customers: int
-    customer_rows: _Rows
-    contact_rows: _Rows
-    service_rows: _Rows
-    # per customer
-    due_day: np.ndarray
-    payer: np.ndarray
-    profile: np.ndarray
-    dest: np.ndarray  # address the routine sends to (None if the customer has none)
-    dest_bad: np.ndarray  # destination is a placeholder or a typo domain (bounces more)
-    # per service (index = id_cliente_servico - 1)
-    svc_customer: np.ndarray  # customer index
-    svc_status: np.ndarray
-    svc_envio: np.ndarray  # index into ENVIO_VALUES
-    svc_price: np.ndarray
-    svc_method: np.ndarray
-    svc_start: np.ndarray  # first month index with an invoice
-
-
-def _build_world(rng: np.random.Generator, n: int, months: int, progress: ProgressFn) -> _World:
-    progress("Gerando clientes…")
-    cust_id = np.arange(1, n + 1, dtype=np.int64)
-    company = rng.random(n) < 0.12
-    female = rng.random(n) < 0.52
-
-    # first names: women's then men's, with their ASCII form and initial for e-mail addresses
-    first_names = _obj(FIRST_NAMES_F + FIRST_NAMES_M)
-    first_names_ascii = _obj(_ascii_slug(x) for x in first_names)
-    first_initials = _obj(x[:1] for x in first_names_ascii)
-    n_f = len(FIRST_NAMES_F)
-    surnames = _obj(SURNAMES)
-    fi = rng.integers(0, n_f, n)
-    mi = rng.integers(0, len(FIRST_NAMES_M), n)
-    f_idx = np.where(female, fi, n_f + mi)
-    first = first_names[f_idx]
-    middle = np.where(
-        female,
-        _obj(MIDDLE_NAMES_F)[rng.integers(0, len(MIDDLE_NAMES_F), n)],
-        _obj(MIDDLE_NAMES_M)[rng.integers(0, len(MIDDLE_NAMES_M), n)],
-    )
-    has_middle = rng.random(n) < 0.25
-    s1i = rng.integers(0, len(SURNAMES), n)
-    s2i = rng.integers(0, len(SURNAMES), n)
-    two_surnames = (rng.random(n) < 0.7) & (s1i != s2i)
-    linked = _obj(f"{SURNAME_LINKS[x]} {x}" if x in SURNAME_LINKS else x for x in SURNAMES)
-    use_link = rng.random((2, n)) < 0.5
-    surname1 = np.where(use_link[0], linked[s1i], surnames[s1i])
-    surname2 = np.where(use_link[1], linked[s2i], surnames[s2i])
-    last_ascii = _obj(_ascii_slug(x) for x in SURNAMES)[s2i]
-    person = first + np.where(has_middle, " " + middle, "")
-    person = person + np.where(two_surnames, " " + surname1, "") + " " + surname2
-
-    biz_i = rng.integers(0, len(BUSINESSES), n)
-    qual_i = rng.integers(0, len(BUSINESS_QUALIFIERS), n)
-    use_surname = rng.random(n) < 0.45
-    qualifier = np.where(use_surname, surnames[s2i], _obj(BUSINESS_QUALIFIERS)[qual_i])
-    suffix = _obj(COMPANY_SUFFIXES)[rng.choice(len(COMPANY_SUFFIXES), n, p=_COMPANY_SUFFIX_P)]
-    company_name = _obj(BUSINESSES)[biz_i] + " " + qualifier + " " + suffix
-    company_slug = _obj(_ascii_slug(x) for x in BUSINESSES)[biz_i] + np.where(
-        use_surname,
-        _obj(_ascii_slug(x) for x in SURNAMES)[s2i],
-        _obj(_ascii_slug(x) for x in BUSINESS_QUALIFIERS)[qual_i],
-    )
-    name = np.where(company, company_name, person)
-    upper = rng.random(n) < 0.22  # many ERPs keep names in capitals
-    name[upper] = _str_op(name[upper], np.char.upper)
-
-    city_names = _obj(c for c, _ in CITIES)
-    city = city_names[rng.choice(len(CITIES), n, p=_p([w for _, w in CITIES]))]
-    city_upper = rng.random(n) < 0.06
-    city[city_upper] = _str_op(city[city_upper], np.char.upper)
-    doc = _document_numbers(rng, n, company)
-    ativo = np.where(rng.random(n) < 0.955, 1, 0).astype(np.int8)
-    due_day = DUE_DAYS[rng.choice(len(DUE_DAYS), n, p=_DUE_DAY_P)]
-    payer = rng.choice(4, n, p=_PAYER_P)
-    profile = rng.choice(3, n, p=_PROFILE_P)
-
-    # ---- recipients: the customer record (one per customer) followed by the contacts
-    progress("Gerando contatos e endereços de e-mail…")
-    n_contacts = rng.choice(5, n, p=[0.15, 0.35, 0.35, 0.12, 0.03])
-    n_cont = int(n_contacts.sum())
-    cont_owner = np.repeat(np.arange(n), n_contacts)
-    cont_start = np.concatenate([[0], np.cumsum(n_contacts)[:-1]])
-    r_owner = np.concatenate([np.arange(n), cont_owner])
-    n_rec = n + n_cont
-    is_cadastro = np.zeros(n_rec, dtype=bool)
-    is_cadastro[:n] = True
-
-    # contact names: a relative or a role label
-    cfemale = rng.random(n_cont) < 0.5
-    cfi = rng.integers(0, n_f, n_cont)
-    cmi = rng.integers(0, len(FIRST_NAMES_M), n_cont)
-    c_f_idx = np.where(cfemale, cfi, n_f + cmi)
-    c_first = first_names[c_f_idx]
-    u = rng.random(n_cont)
-    label = _obj(CONTACT_LABELS)[rng.integers(0, len(CONTACT_LABELS), n_cont)]
-    c_name = c_first + " " + surnames[s2i[cont_owner]]
-    c_name = np.where(u < 0.2, label, c_name)
-    c_name = np.where((u >= 0.2) & (u < 0.3), label + " - " + c_first, c_name)
-    c_name = np.where(u > 0.97, None, c_name)
-    # the contact with the customer's own name (first contact, half of the time)
-    own = np.zeros(n_cont, dtype=bool)
-    own[cont_start[n_contacts > 0]] = rng.random(int((n_contacts > 0).sum())) < 0.4
-    c_name = np.where(own, name[cont_owner], c_name)
-    c_f_idx = np.where(own, f_idx[cont_owner], c_f_idx)
-
-    r_f_idx = np.concatenate([f_idx, c_f_idx])
-    r_first = first_names_ascii[r_f_idx]
-    r_last = last_ascii[r_owner]
-    r_company = company[r_owner]
-
-    # ---- every random draw of the addresses first (the stream must not depend on the data)
-    dom_names = _obj(d for d, _ in FREE_DOMAINS)
-    dom_i = rng.choice(len(FREE_DOMAINS), n_rec, p=_p([w for _, w in FREE_DOMAINS]))
-    pattern = rng.integers(0, 7, n_rec)
-    nn = rng.integers(1, 100, n_rec).astype(str).astype(object)
-    year = rng.integers(1955, 2006, n_rec).astype(str).astype(object)
-    cu = rng.random(n_rec)
-    role = _obj(ROLE_MAILBOXES)[rng.integers(0, len(ROLE_MAILBOXES), n_rec)]
-    plain = FREE_DOMAINS[:-3]  # the second address of a field never has a typo
-    dom_b = dom_names[rng.choice(len(plain), n_rec, p=_p([w for _, w in plain]))]
-    b_form = rng.random(n_rec)
-    bad_kind = rng.integers(0, 7, n_rec)
-    sep = _obj([", ", ";", "; ", ","])[rng.integers(0, 4, n_rec)]
-    multi_form = rng.random(n_rec)
-    ph_valid = _obj(PLACEHOLDERS_VALID)[rng.integers(0, len(PLACEHOLDERS_VALID), n_rec)]
-    ph_invalid = _obj(PLACEHOLDERS_INVALID)[rng.integers(0, len(PLACEHOLDERS_INVALID), n_rec)]
-    deco = rng.random(n_rec)
-    kind = np.concatenate(
-        [rng.choice(7, n, p=_KIND_P_CADASTRO), rng.choice(7, n_cont, p=_KIND_P_CONTACT)]
-    )
-    allow = np.concatenate(
-        [rng.choice([1, 0, -1], n, p=[0.85, 0.09, 0.06]),
-         rng.choice([1, 0, -1], n_cont, p=[0.82, 0.1, 0.08])]
-    ).astype(np.int8)
-    primary_on_contact = (n_contacts > 0) & (rng.random(n) < 0.3)
-    primary = np.where(
-        primary_on_contact,
-        n + cont_start + (rng.random(n) * np.maximum(n_contacts, 1)).astype(np.int64),
-        np.arange(n),
-    )
-    refuse = rng.choice([0, -1], n_rec, p=[0.8, 0.2]).astype(np.int8)
-    bad_pick = rng.choice(
-        [K_INVALID, K_PH_INVALID, K_EMPTY, K_NULL, K_MULTI],  # K_MULTI -> two invalid ones
-        n_rec, p=[0.5, 0.12, 0.15, 0.15, 0.08],
-    )
-
-    # ---- kinds and permissions, then each customer's recipient profile is enforced
-    r_profile = profile[r_owner]
-    # NO_ALLOW: nobody allows
-    m = r_profile == P_NO_ALLOW
-    allow[m] = refuse[m]
-    # NO_VALID: whoever allows has no valid address, and the primary recipient allows
-    allow[primary[profile == P_NO_VALID]] = 1
-    m = (r_profile == P_NO_VALID) & (allow == 1)
-    kind[m] = bad_pick[m]
-    multi_is_invalid = m & (bad_pick == K_MULTI)
-    # GOOD: the primary recipient allows and has a valid address
-    g = primary[profile == P_GOOD]
-    allow[g] = 1
-    kind[g] = np.where(np.isin(kind[g], _VALID_KINDS), kind[g], K_VALID)
-
-    # ---- the base valid address of every recipient
-    local = np.empty(n_rec, dtype=object)
-    initial = first_initials[r_f_idx]
-    for k, parts in enumerate(
-        (
-            (r_first, ".", r_last),
-            (r_first, r_last),
-            (r_first, "_", r_last, nn),
-            (r_first, year),
-            (initial, r_last),
-            (r_first, ".", r_last, nn),
-            (r_last, ".", r_first),
-        )
+def _write_world(loader: Loader, world: World, with_routine: bool, say: ProgressFn) -> None:
+    for rows in config_rows(with_routine):
+        loader.write(rows)
+    for rows, label in (
+        (world.customer_rows(), "clientes"),
+        (world.contact_rows(), "contatos"),
+        (world.service_rows(), "serviços"),
     ):
-        m = pattern == k
-        acc = np.full(int(m.sum()), "", dtype=object)
-        for part in parts:
-            acc = acc + (part[m] if isinstance(part, np.ndarray) else part)
-        local[m] = acc
-    # companies: role mailboxes at their own domain, or the company's own free mailbox
-    cslug = company_slug[r_owner]
-    comp_role = r_company & (cu < 0.5)
-    comp_person = r_company & (cu >= 0.5) & (cu < 0.75)
-    comp_slug = r_company & (cu >= 0.75)
-    local = np.where(comp_role, role, local)
-    local = np.where(comp_slug, cslug, local)  # padariasaojose@gmail.com
-    own_domain = comp_role | comp_person
-    domain = np.where(own_domain, cslug + ".com.br", dom_names[dom_i])
-    typo_idx = [i for i, (d, _) in enumerate(FREE_DOMAINS) if d in _TYPO_DOMAINS]
-    typo = ~own_domain & np.isin(dom_i, typo_idx)
-    addr_a = local + "@" + domain
-
-    # ---- the field's text by kind; the variants are built only where they are used
-    free = [d for d, _ in FREE_DOMAINS]
-    tld_cut = _obj(d.split(".")[0] for d in free)
-    double_dot = _obj(d.replace(".", "..", 1) for d in free)
-    comma = _obj(",".join(d.rsplit(".", 1)) for d in free)
-
-    def second(j: np.ndarray) -> np.ndarray:
-        """Another valid address of the same person."""
-        return np.where(
-            b_form[j] < 0.5,
-            r_first[j] + "." + r_last[j] + "@" + dom_b[j],
-            r_last[j] + nn[j] + "@" + dom_b[j],
-        )
-
-    def malformed(j: np.ndarray) -> np.ndarray:
-        """A malformed variant of the base address."""
-        own_j, slug_j, dom_j, loc_j = own_domain[j], cslug[j], dom_i[j], local[j]
-        variants = (
-            lambda i: loc_j[i] + "@" + np.where(own_j[i], slug_j[i], tld_cut[dom_j[i]]),
-            lambda i: loc_j[i] + "@@" + domain[j[i]],
-            lambda i: loc_j[i] + "." + domain[j[i]],
-            lambda i: loc_j[i] + "@"
-            + np.where(own_j[i], slug_j[i] + "..com.br", double_dot[dom_j[i]]),
-            lambda i: r_first[j[i]] + " " + r_last[j[i]] + "@" + domain[j[i]],
-            lambda i: addr_a[j[i]] + " / " + second(j[i]),  # a separator the ERP ignores
-            lambda i: loc_j[i] + "@" + np.where(own_j[i], slug_j[i] + ".com,br", comma[dom_j[i]]),
-        )
-        out = np.empty(len(j), dtype=object)
-        kinds = bad_kind[j]
-        for k, make in enumerate(variants):
-            sel = np.flatnonzero(kinds == k)
-            if len(sel):
-                out[sel] = make(sel)
-        return out
-
-    address = np.full(n_rec, None, dtype=object)
-    ix = np.flatnonzero(kind == K_VALID)
-    text = addr_a[ix].copy()
-    up = deco[ix] < 0.04
-    text[up] = _str_op(text[up], np.char.upper)
-    spaced = deco[ix] > 0.98
-    text[spaced] = " " + text[spaced] + " "
-    address[ix] = text
-    ix = np.flatnonzero((kind == K_MULTI) & ~multi_is_invalid)
-    both = ix[multi_form[ix] < 0.7]
-    address[both] = addr_a[both] + sep[both] + second(both)
-    bad_first = ix[multi_form[ix] >= 0.7]
-    address[bad_first] = malformed(bad_first) + sep[bad_first] + addr_a[bad_first]
-    ix = np.flatnonzero(multi_is_invalid)
-    address[ix] = malformed(ix) + sep[ix] + ph_invalid[ix]
-    ix = np.flatnonzero(kind == K_INVALID)
-    address[ix] = malformed(ix)
-    for k, source in ((K_PH_VALID, ph_valid), (K_PH_INVALID, ph_invalid)):
-        ix = np.flatnonzero(kind == k)
-        address[ix] = source[ix]
-    address[kind == K_EMPTY] = ""
-
-    # the address the routine actually sends to (the GOOD customers' primary recipient)
-    dest = np.full(n, None, dtype=object)
-    dest_bad = np.zeros(n, dtype=bool)
-    good = profile == P_GOOD
-    gp = primary[good]
-    dest[good] = np.where(kind[gp] == K_PH_VALID, ph_valid[gp], addr_a[gp])
-    dest_bad[good] = (kind[gp] == K_PH_VALID) | ((kind[gp] != K_PH_VALID) & typo[gp])
-
-    # some ERPs store the permission as text; only SQLite keeps it that way
-    text_flag = np.where(
-        allow == 1,
-        _obj(["S", "sim", "Sim", "t"])[rng.integers(0, 4, n_rec)],
-        _obj(["N", "não", "Não", "f"])[rng.integers(0, 4, n_rec)],
-    )
-    text_flag[(rng.random(n_rec) >= 0.02) | (allow == -1)] = None
-
-    customer_rows = _Rows(
-        schema.cliente,
-        {
-            "id_cliente": cust_id,
-            "nome_razaosocial": name,
-            "cpf_cnpj": doc,
-            "cidade": city,
-            "email_principal": address[:n],
-            "permite_enviar_email": allow[:n],
-            "ativo": ativo,
-        },
-        {"permite_enviar_email": text_flag[:n]},
-    )
-    contact_rows = _Rows(
-        schema.cliente_contato,
-        {
-            "id_cliente_contato": np.arange(1, n_cont + 1, dtype=np.int64),
-            "id_cliente": cont_owner.astype(np.int64) + 1,
-            "nome": c_name,
-            "email": address[n:],
-            "permite_enviar_email": allow[n:],
-        },
-        {"permite_enviar_email": text_flag[n:]},
-    )
-
-    # ---- services
-    progress("Gerando serviços…")
-    n_services = rng.choice([1, 2, 3], n, p=[0.9, 0.085, 0.015])
-    svc_customer = np.repeat(np.arange(n), n_services)
-    n_svc = len(svc_customer)
-    svc_status = _STATUS_IDS[rng.choice(len(_STATUS_IDS), n_svc, p=_p(_STATUS_P))]
-    svc_company = company[svc_customer]
-    plan_people = rng.choice(len(PLANS), n_svc, p=_p([p[2] for p in PLANS]))
-    plan_company = rng.choice(len(PLANS), n_svc, p=_p([p[3] for p in PLANS]))
-    plan = np.where(svc_company, plan_company, plan_people)
-    svc_price = np.array([p[1] for p in PLANS], dtype=np.int64)[plan]
-    svc_envio = rng.choice(len(ENVIO_VALUES), n_svc, p=_p([v[1] for v in ENVIO_VALUES]))
-    cust_method = _METHOD_IDS[rng.choice(len(_METHOD_IDS), n, p=_p(_METHOD_P))]
-    other_method = _METHOD_IDS[rng.choice(len(_METHOD_IDS), n_svc, p=_p(_METHOD_P))]
-    svc_method = np.where(rng.random(n_svc) < 0.08, other_method, cust_method[svc_customer])
-    late_start = rng.random(n_svc) < 0.15
-    svc_start = np.where(late_start, rng.integers(0, max(months, 1), n_svc), 0)
-    svc_start[svc_status == 4] = months - 1  # waiting for installation: billed from this month
-    service_rows = _Rows(
-        schema.cliente_servico,
-        {
-            "id_cliente_servico": np.arange(1, n_svc + 1, dtype=np.int64),
-            "id_cliente": svc_customer.astype(np.int64) + 1,
-            "id_servico_status": svc_status.astype(np.int64),
-            "plano": _obj(p[0] for p in PLANS)[plan],
-            "envio_cobranca": _obj(v[0] for v in ENVIO_VALUES)[svc_envio],
-        },
-    )
-    return _World(
-        n_customers=n,
-        customer_rows=customer_rows,
-        contact_rows=contact_rows,
-        service_rows=service_rows,
-        due_day=due_day,
-        payer=payer,
-        profile=profile,
-        dest=dest,
-        dest_bad=dest_bad,
-        svc_customer=svc_customer,
-        svc_status=svc_status,
-        svc_envio=svc_envio,
-        svc_price=svc_price,
-        svc_method=svc_method,
-        svc_start=svc_start,
-    )
+        say(f"Gravando {label} ({_fmt_int(len(rows))} linhas)…")
+        loader.write(rows)
 
 
-def _config_rows(with_routine: bool) -> list[_Rows]:
-    """The ERP's configuration tables (small, fixed)."""
-
-    def rows(table: Table, data: Sequence[Sequence[Any]]) -> _Rows:
-        cols: dict[str, np.ndarray] = {}
-        for i, col in enumerate(table.columns):
-            values = [r[i] for r in data]
-            kind = _kind(col.type)
-            if kind == "int":
-                cols[col.name] = np.array(
-                    [_NULL_INT if v is None else v for v in values], dtype=np.int64
-                )
-            elif kind == "bool":
-                cols[col.name] = np.array(
-                    [-1 if v is None else int(bool(v)) for v in values], dtype=np.int8
-                )
-            else:
-                cols[col.name] = _obj(values)
-        return _Rows(table, cols)
-
-    routines = [
-        (i, t, h, with_routine if i == EMAIL_ROUTINE_ID else a) for i, t, h, a in ROUTINES
-    ]
-    return [
-        rows(schema.servico_status, SERVICE_STATUSES),
-        rows(schema.remetente_email, SENDERS),
-        rows(schema.forma_cobranca, BILLING_METHODS),
-        rows(schema.forma_cobranca_regra_email, EMAIL_RULES),
-        rows(schema.forma_cobranca_status_envio, STATUS_SELECTION),
-        rows(schema.rotina, routines),
-    ]
-
-
-@dataclass
-class _MonthInvoices:
-    rows: _Rows
-    customer: np.ndarray  # customer index
-    service: np.ndarray  # service index (-1 = no/unknown service)
-    method: np.ndarray  # method id (0 = none)
-    due: np.ndarray  # datetime64[D]
-    paid_on: np.ndarray  # datetime64[D]; NaT = unpaid; paid without a date = very old date
-    cancelled: np.ndarray
-
-
-_PAID_NO_DATE = np.datetime64("1900-01-01", "D")
-
-
-def _month_invoices(
+def _write_invoices(
+    loader: Loader,
     rng: np.random.Generator,
-    world: _World,
-    m: int,
-    month_start: datetime.date,
+    world: World,
+    first_month: datetime.date,
+    months: int,
     as_of: np.datetime64,
-    first_id: int,
-) -> _MonthInvoices:
-    svc = np.flatnonzero(world.svc_start <= m)
-    n = len(svc)
-    cust = world.svc_customer[svc]
-    ms = np.datetime64(month_start, "D")
-    due = ms + (world.due_day[cust] - 1).astype("timedelta64[D]")
-
-    # amount: the plan's price; pro rata in a service's first month; a few fees/discounts
-    cents = world.svc_price[svc].copy()
-    prorata = rng.uniform(0.2, 1.0, n)
-    first = (world.svc_start[svc] == m) & (m > 0)
-    cents = np.where(first, np.round(cents * prorata).astype(np.int64), cents)
-    adj = rng.choice([0, 1500, 2500, -1000, -2000], n, p=[0.96, 0.015, 0.01, 0.01, 0.005])
-    cents = np.maximum(cents + adj, 990)
-
-    # billing method: the service's; a few invoices switch to another one or have none
-    method = world.svc_method[svc].copy()
-    u = rng.random(n)
-    switched = rng.choice([M_BOLETO, M_PIX], n)
-    method = np.where(u < 0.004, switched, method)
-    method = np.where(u > 0.997, 0, method)
-
-    # the service the invoice names: a few have none or one that does not exist
-    svc_id = svc.astype(np.int64) + 1
-    ghost = len(world.svc_customer) + rng.integers(1, 5000, n)
-    u = rng.random(n)
-    svc_col = np.where(u < 0.006, _NULL_INT, np.where(u > 0.996, ghost, svc_id))
-    service = np.where((u < 0.006) | (u > 0.996), -1, svc)
-
-    cancelled = rng.random(n) < 0.01
-
-    # payment day relative to the due date, by payer behaviour (some invoices deviate)
-    payer = world.payer[cust].copy()
-    deviate = rng.random(n) < 0.08
-    payer = np.where(deviate, rng.choice([PAY_PUNCTUAL, PAY_LATE], n, p=[0.6, 0.4]), payer)
-    punctual = rng.choice(np.arange(-3, 3), n, p=[0.07, 0.1, 0.14, 0.37, 0.2, 0.12])
-    early = rng.integers(-12, -5, n)
-    late = np.minimum(3 + rng.geometric(0.1, n), 45)
-    very_late = rng.integers(10, 61, n)
-    never = rng.random(n)
-    offset = np.select(
-        [payer == PAY_PUNCTUAL, payer == PAY_EARLY, payer == PAY_LATE],
-        [punctual, early, late],
-        default=very_late,
-    )
-    has_payment = np.where(payer == PAY_DEFAULTER, never > 0.55, True)
-    # card charges run about a week before the due date; automatic debit on the due date
-    card = rng.integers(-10, -6, n)
-    declined = rng.random(n)
-    offset = np.where((method == M_CARTAO) & (declined >= 0.06), card, offset)
-    offset = np.where((method == M_DEBITO) & (declined >= 0.04), 0, offset)
-    has_payment &= ~cancelled
-    pay = due + offset.astype("timedelta64[D]")
-    paid = has_payment & (pay <= as_of)
-    no_date = paid & (rng.random(n) < 0.002)  # 'pago' without data_pagamento
-
-    # status words (mostly canonical, a few odd spellings and unknown words)
-    paid_word = _obj(["pago", "Pago", "PAGA", "quitado"])[
-        rng.choice(4, n, p=[0.95, 0.02, 0.01, 0.02])
-    ]
-    open_word = _obj(["aberto", "Em aberto", "aberta", "negociado", None])[
-        rng.choice(5, n, p=[0.955, 0.03, 0.01, 0.004, 0.001])
-    ]
-    overdue_word = np.where(rng.random(n) < 0.35, "vencido", open_word)
-    cancel_word = _obj(["cancelado", "Cancelada ", "CANCELADO"])[
-        rng.choice(3, n, p=[0.94, 0.04, 0.02])
-    ]
-    status = np.where(paid, paid_word, np.where(due < as_of, overdue_word, open_word))
-    status = np.where(cancelled, cancel_word, status)
-
-    pay_col = np.where(paid & ~no_date, pay, np.datetime64("NaT", "D"))
-    rows = _Rows(
-        schema.fatura,
-        {
-            "id_fatura": np.arange(first_id, first_id + n, dtype=np.int64),
-            "id_cliente": cust.astype(np.int64) + 1,
-            "id_cliente_servico": svc_col.astype(np.int64),
-            "id_forma_cobranca": np.where(method == 0, _NULL_INT, method).astype(np.int64),
-            "data_vencimento": due,
-            "valor": cents.astype(np.int64),
-            "status": status,
-            "data_pagamento": pay_col,
-        },
-    )
-    paid_on = np.where(no_date, _PAID_NO_DATE, pay_col)
-    return _MonthInvoices(rows, cust, service, method, due, paid_on, cancelled)
+    say: ProgressFn,
+) -> list[MonthInvoices]:
+    """Draw and write each month's invoices, in month order; return the last two months'."""
+    recent: list[MonthInvoices] = []
+    next_id = 1
+    for m in range(months):
+        month = _month_start(first_month, m)
+        label = f"{month.month:02d}/{month.year}"
+        say(f"Gerando faturas de {label}…")
+        inv = month_invoices(rng, world, m, month, as_of, next_id)
+        next_id += len(inv.rows)
+        say(f"Gravando faturas de {label} ({_fmt_int(len(inv.rows))} linhas)…")
+        loader.write(inv.rows)
+        if m >= months - 2:
+            recent.append(inv)
+    return recent
 
 
-def _sent_emails(
+def _write_database(
+    engine: Engine,
     rng: np.random.Generator,
-    world: _World,
-    invoices: list[_MonthInvoices],
-    as_of: np.datetime64,
-) -> _Rows:
-    """The send log of the e-mail routine for the given (recent) months' invoices.
+    customers: int,
+    months: int,
+    first_month: datetime.date,
+    as_of: datetime.date,
+    with_routine: bool,
+    say: ProgressFn,
+) -> dict[str, int]:
+    """Recreate the ERP tables and fill them; return the rows written per table."""
+    as_of_np = np.datetime64(as_of, "D")
+    say("Criando tabelas…")
+    schema.drop_schema(engine)
+    with engine.begin() as conn:
+        schema.create_tables(conn)
 
-    One row per send attempt, for the invoices the routine plausibly handled: active rules of a
-    method with an active sender, a service that exists with an allowed status and a setting that
-    allows e-mail, a customer with a consenting valid recipient; send days up to ``as_of``.
-    """
-    active_sender = {s[0]: bool(s[9]) for s in SENDERS}
-    default_sender = next(s[0] for s in SENDERS if s[8] and s[9])
-    selection: dict[int, set[str]] = {}
-    for method_id, status_id in STATUS_SELECTION:
-        selection.setdefault(method_id, set()).add(_STATUS_NORM[status_id])
-    blocking = np.array([str(v[0]).strip().lower().replace(" ", "_") in ("somente_sms", "nenhum")
-                         for v in ENVIO_VALUES])
-
-    parts: list[tuple[np.ndarray, ...]] = []
-    for inv in invoices:
-        rows = inv.rows
-        has_service = inv.service >= 0
-        svc = np.where(has_service, inv.service, 0)
-        status_id = world.svc_status[svc]
-        ok = has_service & ~inv.cancelled & (world.profile[inv.customer] == P_GOOD)
-        ok &= ~blocking[world.svc_envio[svc]]
-        for method_id, _desc, sender, _active in BILLING_METHODS:
-            rules = [r for r in EMAIL_RULES if r[1] == method_id and r[4]]
-            if not rules or not active_sender.get(sender or default_sender, False):
-                continue
-            allowed_norms = selection.get(method_id)
-            if allowed_norms is None:
-                allowed_ids = [
-                    s for s, p in _STATUS_NORM.items() if p not in ("cancelado", "inativo")
-                ]
-                allowed_ids.append(UNKNOWN_STATUS_ID)
-            else:
-                allowed_ids = [s for s, p in _STATUS_NORM.items() if p in allowed_norms]
-            base = ok & (inv.method == method_id) & np.isin(status_id, allowed_ids)
-            for rule in rules:
-                send = inv.due + np.timedelta64(rule[2], "D")
-                open_then = np.isnat(inv.paid_on) | (inv.paid_on >= send)
-                m = base & open_then & (send <= as_of)
-                parts.append((send[m], rows.columns["id_fatura"][m], inv.customer[m]))
-    if parts:
-        send = np.concatenate([p[0] for p in parts])
-        fatura_id = np.concatenate([p[1] for p in parts])
-        cust = np.concatenate([p[2] for p in parts])
-    else:
-        send = np.array([], dtype="datetime64[D]")
-        fatura_id = np.array([], dtype=np.int64)
-        cust = np.array([], dtype=np.int64)
-    order = np.lexsort((fatura_id, send))
-    send, fatura_id, cust = send[order], fatura_id[order], cust[order]
-    n = len(send)
-    # sends of one day start at the routine's hour, spaced by the sender's interval (compressed
-    # when the day's queue would not fit before midnight)
-    new_day = np.ones(n, dtype=bool)
-    new_day[1:] = send[1:] != send[:-1]
-    day = np.cumsum(new_day) - 1
-    rank = np.arange(n) - np.flatnonzero(new_day)[day]
-    per_day = np.bincount(day)[day]
-    interval = SENDERS[0][7]
-    step = np.minimum(float(interval), (24 - ROUTINE_HOUR) * 3600 / np.maximum(per_day, 1))
-    seconds = ROUTINE_HOUR * 3600 + np.floor(rank * step).astype(np.int64)
-    stamp = send.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-
-    bad = world.dest_bad[cust]
-    fail = rng.random(n) < np.where(bad, 0.6, 0.015)
-    error = _obj(SMTP_ERRORS)[rng.choice(len(SMTP_ERRORS), n, p=_p([5, 2, 1, 1, 1, 0.5]))]
-    error = np.where(bad, SMTP_ERRORS[0], error)
-    return _Rows(
-        schema.email_enviado,
-        {
-            "id_email_enviado": np.arange(1, n + 1, dtype=np.int64),
-            "id_cliente": cust.astype(np.int64) + 1,
-            "id_fatura": fatura_id.astype(np.int64),
-            "email_destino": world.dest[cust],
-            "tipo_documento": np.full(n, "fatura", dtype=object),
-            "data_envio": stamp,
-            "enviado": np.where(fail, 0, 1).astype(np.int8),
-            "mensagem_erro": np.where(fail, error, None),
-        },
-    )
+    world = build_world(rng, customers, months, say)
+    loader = loader_for(engine)
+    try:
+        _write_world(loader, world, with_routine, say)
+        recent = _write_invoices(loader, rng, world, first_month, months, as_of_np, say)
+        say("Gerando histórico de e-mails enviados…")
+        sent = sent_emails(rng, world, recent, as_of_np)
+        say(f"Gravando e-mails enviados ({_fmt_int(len(sent))} linhas)…")
+        loader.write(sent)
+        say("Criando índices…")
+        loader.create_indexes()
+        loader.finish()
+    finally:
+        loader.close()
+    return {name: loader.counts.get(name, 0) for name in schema.TABLE_NAMES}
 
 
 def generate(
@@ -1269,61 +219,17 @@ def generate(
         raise ValueError("months must be at least 1")
     say: ProgressFn = progress or (lambda _msg: None)
     started = time.perf_counter()
-    today = datetime.date.today()
-    end_month = (end_month or today).replace(day=1)
-    last_day = end_month.replace(day=calendar.monthrange(end_month.year, end_month.month)[1])
-    if as_of is None:
-        as_of = min(max(today, end_month), last_day)
-    first_month = _month_start(end_month, -(months - 1))
-    as_of_np = np.datetime64(as_of, "D")
+    first_month, end_month, as_of = _snapshot_dates(months, end_month, as_of)
     rng = np.random.default_rng(seed)
 
     engine = create_engine(url)
     try:
-        say("Criando tabelas…")
-        schema.drop_schema(engine)
-        with engine.begin() as conn:
-            schema.create_tables(conn)
-
-        world = _build_world(rng, customers, months, say)
-        loader = _loader_for(engine)
-        try:
-            for rows in _config_rows(with_routine):
-                loader.write(rows)
-            for rows, label in (
-                (world.customer_rows, "clientes"),
-                (world.contact_rows, "contatos"),
-                (world.service_rows, "serviços"),
-            ):
-                say(f"Gravando {label} ({_fmt_int(len(rows))} linhas)…")
-                loader.write(rows)
-
-            recent: list[_MonthInvoices] = []
-            next_id = 1
-            for m in range(months):
-                month = _month_start(first_month, m)
-                label = f"{month.month:02d}/{month.year}"
-                say(f"Gerando faturas de {label}…")
-                inv = _month_invoices(rng, world, m, month, as_of_np, next_id)
-                next_id += len(inv.rows)
-                say(f"Gravando faturas de {label} ({_fmt_int(len(inv.rows))} linhas)…")
-                loader.write(inv.rows)
-                if m >= months - 2:
-                    recent.append(inv)
-
-            say("Gerando histórico de e-mails enviados…")
-            sent = _sent_emails(rng, world, recent, as_of_np)
-            say(f"Gravando e-mails enviados ({_fmt_int(len(sent))} linhas)…")
-            loader.write(sent)
-            say("Criando índices…")
-            loader.create_indexes()
-            loader.finish()
-        finally:
-            loader.close()
+        counts = _write_database(
+            engine, rng, customers, months, first_month, as_of, with_routine, say
+        )
     finally:
         engine.dispose()
 
-    counts = {name: loader.counts.get(name, 0) for name in schema.TABLE_NAMES}
     elapsed = time.perf_counter() - started
     summary = DemoSummary(
         counts=counts,
