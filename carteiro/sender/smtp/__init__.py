@@ -40,7 +40,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -50,31 +50,22 @@ from typing import Any, TypeVar
 from email_validator import EmailNotValidError, validate_email
 
 from carteiro.sender.settings import SECURITIES, SECURITY_NONE, SECURITY_SSL, SECURITY_STARTTLS
-
-STAGE_CONNECT = "connect"
-STAGE_TLS = "tls"
-STAGE_BANNER = "banner"
-STAGE_EHLO = "ehlo"
-STAGE_STARTTLS = "starttls"
-STAGE_AUTH = "auth"
-STAGE_MAIL_FROM = "mail_from"
-STAGE_RCPT_TO = "rcpt_to"
-STAGE_DATA = "data"
-STAGE_QUIT = "quit"
-
-#: Display names of the stages (pt-BR where a translation helps, SMTP verbs otherwise).
-STAGE_LABELS: dict[str, str] = {
-    STAGE_CONNECT: "Conexão",
-    STAGE_TLS: "TLS",
-    STAGE_BANNER: "Saudação",
-    STAGE_EHLO: "EHLO",
-    STAGE_STARTTLS: "STARTTLS",
-    STAGE_AUTH: "AUTH",
-    STAGE_MAIL_FROM: "MAIL FROM",
-    STAGE_RCPT_TO: "RCPT TO",
-    STAGE_DATA: "DATA",
-    STAGE_QUIT: "QUIT",
-}
+from carteiro.sender.smtp.result import (
+    STAGE_AUTH,
+    STAGE_BANNER,
+    STAGE_CONNECT,
+    STAGE_DATA,
+    STAGE_EHLO,
+    STAGE_LABELS,
+    STAGE_MAIL_FROM,
+    STAGE_QUIT,
+    STAGE_RCPT_TO,
+    STAGE_STARTTLS,
+    STAGE_TLS,
+    SmtpTestResult,
+    Stage,
+    TlsInfo,
+)
 
 AUTH_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 DEFAULT_TIMEOUT = 15.0
@@ -92,68 +83,6 @@ _CERT_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
 _PROBE_READ_BYTES = 64
 
 _E = TypeVar("_E", bound=BaseException)
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One step of the SMTP dialogue: how long it took and what the server replied."""
-
-    name: str
-    ok: bool
-    elapsed_ms: float
-    code: int | None = None
-    text: str = ""
-
-    @property
-    def label(self) -> str:
-        """Display name of the stage."""
-        return STAGE_LABELS.get(self.name, self.name)
-
-
-@dataclass(frozen=True)
-class TlsInfo:
-    """The TLS session and the server certificate (``not_after`` is ISO 8601 UTC)."""
-
-    protocol: str | None
-    cipher: str | None
-    subject: str | None
-    issuer: str | None
-    not_after: str | None
-    names: tuple[str, ...]
-    verified: bool
-
-
-@dataclass(frozen=True)
-class SmtpTestResult:
-    """Outcome of one sender test.
-
-    ``stages`` lists only the stages reached, in order (EHLO appears twice after STARTTLS).
-    ``failed_stage`` is ``None`` on success. Sequences are tuples so the result stays immutable.
-    """
-
-    ok: bool
-    failed_stage: str | None
-    message: str
-    host: str
-    port: int
-    security: str
-    from_addr: str
-    to_addr: str
-    started_at: str
-    stages: tuple[Stage, ...]
-    tls: TlsInfo | None
-    warnings: tuple[str, ...]
-    transcript: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (lists instead of tuples), e.g. for the dashboard."""
-        data = asdict(self)
-        data["stages"] = [asdict(stage) | {"label": stage.label} for stage in self.stages]
-        if self.tls is not None:
-            data["tls"]["names"] = list(self.tls.names)
-        data["warnings"] = list(self.warnings)
-        data["transcript"] = list(self.transcript)
-        return data
 
 
 # --------------------------------------------------------------------------------------------
