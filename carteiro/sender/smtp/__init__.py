@@ -66,6 +66,7 @@ from carteiro.sender.smtp.result import (
     Stage,
     TlsInfo,
 )
+from carteiro.sender.smtp.tls import tls_info, tls_summary, unverified_context, verifies
 
 AUTH_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 DEFAULT_TIMEOUT = 15.0
@@ -154,13 +155,6 @@ def _check_mechanism(mechanism: str | None) -> str | None:
     return word
 
 
-def _unverified_context() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def _tls_context(
     verify_tls: bool, ssl_context: ssl.SSLContext | None, cafile: str | None
 ) -> ssl.SSLContext:
@@ -173,7 +167,7 @@ def _tls_context(
     if not verify_tls:
         if cafile is not None:
             raise ValueError("Com a verificação de TLS desativada, a CA (cafile) não é usada.")
-        return _unverified_context()
+        return unverified_context()
     context = ssl.create_default_context()
     if cafile is not None:
         try:
@@ -370,8 +364,8 @@ class _TracingSMTP(smtplib.SMTP):
             except BaseException:
                 sock.close()
                 raise
-            rec.end(True, None, _tls_summary(sock))
-            rec.note(f"TLS estabelecido: {_tls_summary(sock)}")
+            rec.end(True, None, tls_summary(sock))
+            rec.note(f"TLS estabelecido: {tls_summary(sock)}")
         rec.begin(STAGE_BANNER)
         return sock
 
@@ -398,93 +392,6 @@ class _TracingSMTP(smtplib.SMTP):
 
 
 # --------------------------------------------------------------------------------------------
-# TLS details
-
-
-def _tls_summary(sock: ssl.SSLSocket) -> str:
-    cipher = sock.cipher()
-    return f"{sock.version()} {cipher[0] if cipher else ''}".strip()
-
-
-def _name_string(rdns: Any) -> str | None:
-    """An OpenSSL-style DN tuple as ``CN=...,O=...`` (most specific first, like RFC 4514)."""
-    short = {
-        "commonName": "CN",
-        "organizationName": "O",
-        "organizationalUnitName": "OU",
-        "countryName": "C",
-        "stateOrProvinceName": "ST",
-        "localityName": "L",
-        "emailAddress": "E",
-    }
-    parts = [f"{short.get(key, key)}={value}" for rdn in rdns for key, value in rdn]
-    return ",".join(reversed(parts)) or None
-
-
-def _from_peercert(cert: dict[str, Any]) -> tuple[str | None, str | None, str | None, list[str]]:
-    not_after = None
-    if cert.get("notAfter"):
-        seconds = ssl.cert_time_to_seconds(cert["notAfter"])
-        not_after = datetime.fromtimestamp(seconds, UTC).isoformat()
-    names = [value for _kind, value in cert.get("subjectAltName", ())]
-    return (
-        _name_string(cert.get("subject", ())),
-        _name_string(cert.get("issuer", ())),
-        not_after,
-        names,
-    )
-
-
-def _from_der(der: bytes | None) -> tuple[str | None, str | None, str | None, list[str]]:
-    """Decode a certificate that was not verified (``getpeercert()`` is then empty)."""
-    if not der:
-        return None, None, None, []
-    try:
-        from cryptography import x509
-    except ImportError:  # optional: only the details of unverified certificates need it
-        return None, None, None, []
-    try:
-        cert = x509.load_der_x509_certificate(der)
-        names: list[str] = []
-        try:
-            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
-            names += [str(v) for v in san.get_values_for_type(x509.IPAddress)]
-        except x509.ExtensionNotFound:
-            pass
-        return (
-            cert.subject.rfc4514_string(),
-            cert.issuer.rfc4514_string(),
-            cert.not_valid_after_utc.isoformat(),
-            names,
-        )
-    except ValueError:
-        return None, None, None, []
-
-
-def _tls_info(sock: ssl.SSLSocket, verified: bool) -> TlsInfo:
-    cert = sock.getpeercert() if verified else None
-    if cert:
-        subject, issuer, not_after, names = _from_peercert(cert)
-    else:
-        subject, issuer, not_after, names = _from_der(sock.getpeercert(binary_form=True))
-    cipher = sock.cipher()
-    return TlsInfo(
-        protocol=sock.version(),
-        cipher=cipher[0] if cipher else None,
-        subject=subject,
-        issuer=issuer,
-        not_after=not_after,
-        names=tuple(names),
-        verified=verified,
-    )
-
-
-def _verifies(context: ssl.SSLContext) -> bool:
-    return context.verify_mode != ssl.CERT_NONE
-
-
-# --------------------------------------------------------------------------------------------
 # Probes made after a failure, to tell the user what the port really speaks
 
 
@@ -493,7 +400,7 @@ def _answers_tls(host: str, port: int, timeout: float) -> bool:
     try:
         with (
             socket.create_connection((host, port), timeout) as raw,
-            _unverified_context().wrap_socket(raw, server_hostname=host),
+            unverified_context().wrap_socket(raw, server_hostname=host),
         ):
             return True
     except (OSError, ValueError):
@@ -511,20 +418,20 @@ def _greets_in_plain(host: str, port: int, timeout: float) -> bool:
 
 def _presented_certificate(p: _Params) -> TlsInfo | None:
     """The certificate the server presents, fetched without verification (after a failure)."""
-    context = _unverified_context()
+    context = unverified_context()
     try:
         if p.security == SECURITY_SSL:
             with (
                 socket.create_connection((p.host, p.port), p.timeout) as raw,
                 context.wrap_socket(raw, server_hostname=p.host) as sock,
             ):
-                return _tls_info(sock, verified=False)
+                return tls_info(sock, verified=False)
         with smtplib.SMTP(
             p.host, p.port, local_hostname=p.local_hostname, timeout=p.timeout
         ) as client:
             client.starttls(context=context)
             assert isinstance(client.sock, ssl.SSLSocket)
-            return _tls_info(client.sock, verified=False)
+            return tls_info(client.sock, verified=False)
     except (OSError, ValueError, AssertionError):
         return None
 
@@ -881,13 +788,13 @@ class _Dialogue:
         code, raw = self.client.starttls(context=self.p.context)
         assert isinstance(self.client.sock, ssl.SSLSocket)
         rec.end(True, code, _decode(raw))
-        rec.note(f"TLS estabelecido: {_tls_summary(self.client.sock)}")
+        rec.note(f"TLS estabelecido: {tls_summary(self.client.sock)}")
         self._note_tls(self.client.sock)
         self.step(STAGE_EHLO, self.client.ehlo, (250,))
 
     def _note_tls(self, sock: ssl.SSLSocket) -> None:
         assert self.p.context is not None
-        self.tls = _tls_info(sock, verified=_verifies(self.p.context))
+        self.tls = tls_info(sock, verified=verifies(self.p.context))
         if not self.tls.verified:
             self.warnings.append(
                 "A verificação do certificado TLS está desativada: a conexão é criptografada, "
