@@ -33,23 +33,25 @@ Design choices worth knowing:
 from __future__ import annotations
 
 import base64
-import math
 import re
 import smtplib
 import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from typing import Any, TypeVar
 
-from email_validator import EmailNotValidError, validate_email
-
-from carteiro.sender.settings import SECURITIES, SECURITY_NONE, SECURITY_SSL, SECURITY_STARTTLS
+from carteiro.sender.settings import SECURITY_NONE, SECURITY_SSL, SECURITY_STARTTLS
+from carteiro.sender.smtp.arguments import (
+    AUTH_MECHANISMS,
+    DEFAULT_TIMEOUT,
+    Params,
+    check_arguments,
+)
 from carteiro.sender.smtp.result import (
     STAGE_AUTH,
     STAGE_BANNER,
@@ -68,8 +70,6 @@ from carteiro.sender.smtp.result import (
 )
 from carteiro.sender.smtp.tls import tls_info, tls_summary, unverified_context, verifies
 
-AUTH_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
-DEFAULT_TIMEOUT = 15.0
 REDACTED = "***"
 TEST_SUBJECT = "Teste do remetente de e-mail - Carteiro"
 CERT_EXPIRY_WARNING_DAYS = 14
@@ -84,137 +84,6 @@ _CERT_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
 _PROBE_READ_BYTES = 64
 
 _E = TypeVar("_E", bound=BaseException)
-
-
-# --------------------------------------------------------------------------------------------
-# Arguments
-
-
-@dataclass(frozen=True)
-class _Params:
-    host: str
-    port: int
-    security: str
-    user: str | None
-    password: str | None = field(repr=False)
-    from_addr: str
-    to_addr: str
-    timeout: float
-    context: ssl.SSLContext | None
-    auth_mechanism: str | None
-    local_hostname: str | None
-
-    @property
-    def target(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
-def _check_address(value: str | None, role: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValueError(f"Informe o endereço do {role}.")
-    try:
-        info = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        raise ValueError(f"Endereço de {role} inválido: {text!r}.") from None
-    return info.ascii_email or info.normalized
-
-
-def _check_port(port: object) -> int:
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ValueError(f"Porta inválida: {port!r} (use um número de 1 a 65535).")
-    return port
-
-
-def _check_security(security: object) -> str:
-    word = str(security or "").strip().lower()
-    if word not in SECURITIES:
-        raise ValueError(f"Segurança desconhecida: {security!r} (use ssl, tls ou nenhuma).")
-    return word
-
-
-def _check_timeout(timeout: object) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise ValueError(f"Tempo limite inválido: {timeout!r} (use segundos, maior que zero).")
-    return float(timeout)
-
-
-def _check_mechanism(mechanism: str | None) -> str | None:
-    if mechanism is None:
-        return None
-    word = mechanism.strip().upper()
-    if word not in AUTH_MECHANISMS:
-        raise ValueError(
-            f"Método de autenticação desconhecido: {mechanism!r} (use PLAIN, LOGIN ou CRAM-MD5)."
-        )
-    return word
-
-
-def _tls_context(
-    verify_tls: bool, ssl_context: ssl.SSLContext | None, cafile: str | None
-) -> ssl.SSLContext:
-    if ssl_context is not None:
-        if cafile is not None or not verify_tls:
-            raise ValueError(
-                "Use ssl_context sozinho: ele já define a CA e a verificação do certificado."
-            )
-        return ssl_context
-    if not verify_tls:
-        if cafile is not None:
-            raise ValueError("Com a verificação de TLS desativada, a CA (cafile) não é usada.")
-        return unverified_context()
-    context = ssl.create_default_context()
-    if cafile is not None:
-        try:
-            context.load_verify_locations(cafile=cafile)
-        except (OSError, ssl.SSLError):
-            raise ValueError(f"Não foi possível ler a CA em {cafile!r}.") from None
-    return context
-
-
-def _params(
-    host: str,
-    port: int,
-    security: str,
-    *,
-    user: str | None,
-    password: str | None,
-    from_addr: str | None,
-    to_addr: str,
-    timeout: float,
-    verify_tls: bool,
-    ssl_context: ssl.SSLContext | None,
-    cafile: str | None,
-    auth_mechanism: str | None,
-    local_hostname: str | None,
-) -> _Params:
-    clean_host = (host or "").strip()
-    if not clean_host:
-        raise ValueError("Informe o servidor SMTP (host).")
-    word = _check_security(security)
-    clean_user = (user or "").strip() or None
-    if clean_user is not None and password is None:
-        raise ValueError(f"Informe a senha do usuário {clean_user}.")
-    if from_addr is None and clean_user is not None and "@" in clean_user:
-        from_addr = clean_user
-    return _Params(
-        host=clean_host,
-        port=_check_port(port),
-        security=word,
-        user=clean_user,
-        password=password,
-        from_addr=_check_address(from_addr, "remetente"),
-        to_addr=_check_address(to_addr, "destinatário"),
-        timeout=_check_timeout(timeout),
-        context=None if word == SECURITY_NONE else _tls_context(verify_tls, ssl_context, cafile),
-        auth_mechanism=_check_mechanism(auth_mechanism),
-        local_hostname=local_hostname,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,7 +285,7 @@ def _greets_in_plain(host: str, port: int, timeout: float) -> bool:
         return False
 
 
-def _presented_certificate(p: _Params) -> TlsInfo | None:
+def _presented_certificate(p: Params) -> TlsInfo | None:
     """The certificate the server presents, fetched without verification (after a failure)."""
     context = unverified_context()
     try:
@@ -466,7 +335,7 @@ def _reply(code: int, text: str) -> str:
     return f"{code} {text}".strip()
 
 
-def _cert_message(p: _Params, error: ssl.SSLCertVerificationError, tls: TlsInfo | None) -> str:
+def _cert_message(p: Params, error: ssl.SSLCertVerificationError, tls: TlsInfo | None) -> str:
     code = error.verify_code
     if code == _CERT_EXPIRED:
         when = f" em {tls.not_after[:10]}" if tls and tls.not_after else ""
@@ -495,7 +364,7 @@ def _cert_message(p: _Params, error: ssl.SSLCertVerificationError, tls: TlsInfo 
     return f"O certificado TLS do servidor foi rejeitado: {error.verify_message or error}."
 
 
-def _timeout_message(p: _Params, stage: str) -> str:
+def _timeout_message(p: Params, stage: str) -> str:
     if stage == STAGE_CONNECT:
         return (
             f"Sem resposta de {p.target} em {p.timeout:g} s ao abrir a conexão. Um firewall pode "
@@ -514,7 +383,7 @@ def _timeout_message(p: _Params, stage: str) -> str:
     )
 
 
-def _hangup_message(p: _Params, stage: str) -> str:
+def _hangup_message(p: Params, stage: str) -> str:
     if stage == STAGE_BANNER:
         return (
             f"O servidor {p.target} fechou a conexão sem enviar a saudação SMTP. Pode estar "
@@ -526,7 +395,7 @@ def _hangup_message(p: _Params, stage: str) -> str:
     )
 
 
-def _expects_implicit_tls(p: _Params, stage: str) -> bool:
+def _expects_implicit_tls(p: Params, stage: str) -> bool:
     """After a silent or closed banner on a plain connection: does the port want TLS first?"""
     return (
         stage == STAGE_BANNER
@@ -535,7 +404,7 @@ def _expects_implicit_tls(p: _Params, stage: str) -> bool:
     )
 
 
-def _implicit_tls_hint(p: _Params) -> str:
+def _implicit_tls_hint(p: Params) -> str:
     return (
         f"O servidor {p.target} não fala SMTP sem criptografia nessa porta: ele espera "
         "SSL/TLS implícito (aceitou uma negociação TLS). Escolha a segurança 'ssl' (a porta 465 "
@@ -543,7 +412,7 @@ def _implicit_tls_hint(p: _Params) -> str:
     )
 
 
-def _plain_smtp_hint(p: _Params) -> str:
+def _plain_smtp_hint(p: Params) -> str:
     return (
         f"A porta {p.port} de {p.host} fala SMTP sem TLS implícito, mas a segurança escolhida "
         "foi 'ssl'. Escolha 'tls' (STARTTLS, comum na porta 587) ou confira a porta (a de SSL "
@@ -551,7 +420,7 @@ def _plain_smtp_hint(p: _Params) -> str:
     )
 
 
-def _handshake_message(p: _Params, stage: str, error: BaseException) -> str:
+def _handshake_message(p: Params, stage: str, error: BaseException) -> str:
     if stage == STAGE_TLS and _greets_in_plain(p.host, p.port, p.timeout):
         return _plain_smtp_hint(p)
     reason = getattr(error, "reason", None) or _exception_text(error)
@@ -561,7 +430,7 @@ def _handshake_message(p: _Params, stage: str, error: BaseException) -> str:
     )
 
 
-def _auth_message(p: _Params, code: int, text: str) -> str:
+def _auth_message(p: Params, code: int, text: str) -> str:
     reply = _reply(code, text)
     if code == 538:
         return (
@@ -584,7 +453,7 @@ def _auth_required(reply: str) -> str:
     )
 
 
-def _refusal_message(p: _Params, stage: str, code: int, text: str) -> str:
+def _refusal_message(p: Params, stage: str, code: int, text: str) -> str:
     reply = _reply(code, text)
     temporary = 400 <= code < 500
     if stage == STAGE_BANNER:
@@ -630,7 +499,7 @@ def _refusal_message(p: _Params, stage: str, code: int, text: str) -> str:
     return f"O servidor recusou a etapa {STAGE_LABELS.get(stage, stage)} ({reply})."
 
 
-def _connect_message(p: _Params, exc: BaseException) -> str:
+def _connect_message(p: Params, exc: BaseException) -> str:
     if _find(exc, socket.gaierror) is not None:
         return (
             f"Não foi possível encontrar o servidor {p.host} (falha na resolução de nome, DNS). "
@@ -651,7 +520,7 @@ def _connect_message(p: _Params, exc: BaseException) -> str:
     )
 
 
-def _error_message(p: _Params, stage: str, exc: BaseException) -> str:
+def _error_message(p: Params, stage: str, exc: BaseException) -> str:
     """Explain an exception raised during ``stage`` (never a server reply code)."""
     if stage == STAGE_CONNECT:
         return _connect_message(p, exc)
@@ -722,7 +591,7 @@ def build_test_message(
 class _Dialogue:
     """One run of the test: the steps in order, each recorded as a stage."""
 
-    def __init__(self, p: _Params, rec: _Recorder, started: datetime) -> None:
+    def __init__(self, p: Params, rec: _Recorder, started: datetime) -> None:
         self.p = p
         self.rec = rec
         self.started = started
@@ -913,7 +782,7 @@ def run_smtp_test(
 
     Raises ``ValueError`` (pt-BR message) for bad arguments only.
     """
-    p = _params(
+    p = check_arguments(
         host, port, security, user=user, password=password, from_addr=from_addr,
         to_addr=to_addr, timeout=timeout, verify_tls=verify_tls, ssl_context=ssl_context,
         cafile=cafile, auth_mechanism=auth_mechanism, local_hostname=local_hostname,
