@@ -32,18 +32,15 @@ Design choices worth knowing:
 
 from __future__ import annotations
 
-import base64
-import re
 import smtplib
 import socket
 import ssl
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
-from typing import Any, TypeVar
+from typing import Any
 
 from carteiro.sender.settings import SECURITY_NONE, SECURITY_SSL, SECURITY_STARTTLS
 from carteiro.sender.smtp.arguments import (
@@ -52,6 +49,7 @@ from carteiro.sender.smtp.arguments import (
     Params,
     check_arguments,
 )
+from carteiro.sender.smtp.failures import NotOffered, Refused, exception_text, find_cause
 from carteiro.sender.smtp.result import (
     STAGE_AUTH,
     STAGE_BANNER,
@@ -69,8 +67,29 @@ from carteiro.sender.smtp.result import (
     TlsInfo,
 )
 from carteiro.sender.smtp.tls import tls_info, tls_summary, unverified_context, verifies
+from carteiro.sender.smtp.transcript import REDACTED, Recorder, Redactor, decode
 
-REDACTED = "***"
+__all__ = [
+    "AUTH_MECHANISMS",
+    "DEFAULT_TIMEOUT",
+    "STAGE_AUTH",
+    "STAGE_BANNER",
+    "STAGE_CONNECT",
+    "STAGE_DATA",
+    "STAGE_EHLO",
+    "STAGE_LABELS",
+    "STAGE_MAIL_FROM",
+    "STAGE_QUIT",
+    "STAGE_RCPT_TO",
+    "STAGE_STARTTLS",
+    "STAGE_TLS",
+    "SmtpTestResult",
+    "Stage",
+    "TlsInfo",
+    "build_test_message",
+    "run_smtp_test",
+]
+
 TEST_SUBJECT = "Teste do remetente de e-mail - Carteiro"
 CERT_EXPIRY_WARNING_DAYS = 14
 
@@ -83,109 +102,27 @@ _CERT_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
 # How much of the server's banner the plain-SMTP probe reads.
 _PROBE_READ_BYTES = 64
 
-_E = TypeVar("_E", bound=BaseException)
-
-
-# --------------------------------------------------------------------------------------------
-# Transcript, redaction and stage timing
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-class _Redactor:
-    """Replaces every known form of the credentials by ``***``."""
-
-    def __init__(self, user: str | None, password: str | None) -> None:
-        encoded: set[str] = set()
-        plain: set[str] = set()
-        if password:
-            plain.add(password)
-            encoded.add(_b64(password).rstrip("="))
-            encoded.add(_b64(f"\0{user or ''}\0{password}").rstrip("="))
-        if user:
-            encoded.add(_b64(user).rstrip("="))
-        # Base64 forms match with or without their padding; longest first, so a secret that
-        # contains another is removed whole.
-        patterns = [(s, re.escape(s) + "=*") for s in encoded] + [(s, re.escape(s)) for s in plain]
-        patterns.sort(key=lambda item: len(item[0]), reverse=True)
-        self._pattern = re.compile("|".join(p for _, p in patterns)) if patterns else None
-
-    def __call__(self, text: str) -> str:
-        return self._pattern.sub(REDACTED, text) if self._pattern else text
-
-
-class _Recorder:
-    """Keeps the stages and the transcript while the dialogue runs."""
-
-    def __init__(self, redact: _Redactor) -> None:
-        self.redact = redact
-        self.stages: list[Stage] = []
-        self.transcript: list[str] = []
-        self.current: str | None = None
-        self._started = 0.0
-
-    def begin(self, name: str) -> None:
-        self.current = name
-        self._started = time.perf_counter()
-
-    def end(self, ok: bool, code: int | None = None, text: str = "") -> Stage:
-        elapsed = round((time.perf_counter() - self._started) * 1000, 1)
-        stage = Stage(self.current or "?", ok, elapsed, code, self.redact(text))
-        self.stages.append(stage)
-        self.current = None
-        return stage
-
-    def fail(self, exc: BaseException, timeout: float) -> None:
-        """Close the running stage as failed, with the server's code when there is one."""
-        if self.current is None:
-            return
-        code = exc.smtp_code if isinstance(exc, smtplib.SMTPResponseException) else None
-        self.end(False, code, _error_summary(exc, timeout))
-
-    def note(self, text: str) -> None:
-        self.transcript.append(self.redact(f"* {text}"))
-
-    def client(self, line: str) -> None:
-        self.transcript.append(self.redact(f"C: {line}"))
-
-    def server(self, line: str) -> None:
-        self.transcript.append(self.redact(f"S: {line}"))
-
-
-def _exception_text(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return _decode(exc.smtp_error)
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return exc.verify_message or str(exc)
-    return str(exc) or type(exc).__name__
-
 
 def _error_summary(exc: BaseException, timeout: float) -> str:
     """Short pt-BR text of a failed stage (the transcript keeps the technical error)."""
     if isinstance(exc, smtplib.SMTPResponseException | ssl.SSLCertVerificationError):
-        return _exception_text(exc)
+        return exception_text(exc)
     known: tuple[tuple[type[BaseException], str], ...] = (
         (socket.gaierror, "nome não encontrado (DNS)"),
         (ConnectionRefusedError, "conexão recusada"),
         (TimeoutError, f"sem resposta em {timeout:g} s"),
-        (ssl.SSLError, f"falha na negociação TLS: {_exception_text(exc)}"),
+        (ssl.SSLError, f"falha na negociação TLS: {exception_text(exc)}"),
         (ConnectionError, "conexão encerrada pelo servidor"),
         (smtplib.SMTPServerDisconnected, "conexão encerrada pelo servidor"),
     )
     for kind, text in known:
-        if _find(exc, kind) is not None:
+        if find_cause(exc, kind) is not None:
             return text
-    return _exception_text(exc)
-
-
-def _decode(data: bytes | str) -> str:
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return exception_text(exc)
 
 
 def _client_lines(data: bytes | str) -> list[str]:
-    text = _decode(data)
+    text = decode(data)
     lines = text.split("\r\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -201,7 +138,7 @@ class _TracingSMTP(smtplib.SMTP):
 
     def __init__(
         self,
-        recorder: _Recorder,
+        recorder: Recorder,
         *,
         timeout: float,
         local_hostname: str | None,
@@ -245,7 +182,7 @@ class _TracingSMTP(smtplib.SMTP):
 
     def getreply(self) -> tuple[int, bytes]:
         code, message = super().getreply()
-        lines = _decode(message).split("\n")
+        lines = decode(message).split("\n")
         for index, line in enumerate(lines):
             separator = "-" if index < len(lines) - 1 else " "
             self._recorder.server(f"{code}{separator}{line}".rstrip())
@@ -307,28 +244,6 @@ def _presented_certificate(p: Params) -> TlsInfo | None:
 
 # --------------------------------------------------------------------------------------------
 # Explanations (pt-BR)
-
-
-class _Refused(Exception):
-    """The server answered a stage with an error code; the stage is already recorded."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(code, text)
-        self.code = code
-        self.text = text
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _find(exc: BaseException, kind: type[_E]) -> _E | None:
-    return next((e for e in _chain(exc) if isinstance(e, kind)), None)
 
 
 def _reply(code: int, text: str) -> str:
@@ -423,7 +338,7 @@ def _plain_smtp_hint(p: Params) -> str:
 def _handshake_message(p: Params, stage: str, error: BaseException) -> str:
     if stage == STAGE_TLS and _greets_in_plain(p.host, p.port, p.timeout):
         return _plain_smtp_hint(p)
-    reason = getattr(error, "reason", None) or _exception_text(error)
+    reason = getattr(error, "reason", None) or exception_text(error)
     return (
         f"A negociação TLS com {p.target} falhou ({reason}). O servidor pode não falar TLS "
         "nessa porta ou exigir uma versão de TLS ou cifra incompatível."
@@ -500,22 +415,22 @@ def _refusal_message(p: Params, stage: str, code: int, text: str) -> str:
 
 
 def _connect_message(p: Params, exc: BaseException) -> str:
-    if _find(exc, socket.gaierror) is not None:
+    if find_cause(exc, socket.gaierror) is not None:
         return (
             f"Não foi possível encontrar o servidor {p.host} (falha na resolução de nome, DNS). "
             "Confira se o host do remetente está escrito corretamente e se esta máquina tem "
             "DNS funcionando."
         )
-    if _find(exc, ConnectionRefusedError) is not None:
+    if find_cause(exc, ConnectionRefusedError) is not None:
         return (
             f"A conexão com {p.target} foi recusada: nenhum serviço escuta nessa porta, ou um "
             "firewall rejeitou a conexão. Confira a porta (587 para STARTTLS, 465 para SSL) e se "
             "o servidor de e-mail está no ar."
         )
-    if _find(exc, TimeoutError) is not None:
+    if find_cause(exc, TimeoutError) is not None:
         return _timeout_message(p, STAGE_CONNECT)
     return (
-        f"Falha de rede ao conectar em {p.target}: {_exception_text(exc)}. Confira a rede desta "
+        f"Falha de rede ao conectar em {p.target}: {exception_text(exc)}. Confira a rede desta "
         "máquina até o servidor."
     )
 
@@ -525,23 +440,23 @@ def _error_message(p: Params, stage: str, exc: BaseException) -> str:
     if stage == STAGE_CONNECT:
         return _connect_message(p, exc)
     if isinstance(exc, smtplib.SMTPDataError) and stage == STAGE_DATA:
-        reply = _reply(exc.smtp_code, _decode(exc.smtp_error))
+        reply = _reply(exc.smtp_code, decode(exc.smtp_error))
         return (
             f"O servidor recusou o comando DATA ({reply}), antes de receber a mensagem. "
             "Confira o remetente e o destinatário e os registros (logs) do servidor."
         )
     if isinstance(exc, smtplib.SMTPResponseException):
-        return _refusal_message(p, stage, exc.smtp_code, _decode(exc.smtp_error))
-    if stage == STAGE_AUTH and _find(exc, UnicodeEncodeError) is not None:
+        return _refusal_message(p, stage, exc.smtp_code, decode(exc.smtp_error))
+    if stage == STAGE_AUTH and find_cause(exc, UnicodeEncodeError) is not None:
         return (
             "O usuário ou a senha têm acentos ou outros caracteres fora do ASCII, que a "
             "autenticação SMTP deste teste não consegue enviar. Confira se estão corretos."
         )
-    if _find(exc, TimeoutError) is not None:
+    if find_cause(exc, TimeoutError) is not None:
         if _expects_implicit_tls(p, stage):
             return _implicit_tls_hint(p)
         return _timeout_message(p, stage)
-    tls_error = _find(exc, ssl.SSLError)
+    tls_error = find_cause(exc, ssl.SSLError)
     if tls_error is not None and stage in (STAGE_TLS, STAGE_STARTTLS):
         return _handshake_message(p, stage, tls_error)
     if stage in (STAGE_TLS, STAGE_STARTTLS) and isinstance(exc, ConnectionError):
@@ -552,7 +467,7 @@ def _error_message(p: Params, stage: str, exc: BaseException) -> str:
         return _hangup_message(p, stage)
     return (
         f"Erro inesperado na etapa {STAGE_LABELS.get(stage, stage)}: "
-        f"{type(exc).__name__}: {_exception_text(exc)}."
+        f"{type(exc).__name__}: {exception_text(exc)}."
     )
 
 
@@ -591,7 +506,7 @@ def build_test_message(
 class _Dialogue:
     """One run of the test: the steps in order, each recorded as a stage."""
 
-    def __init__(self, p: Params, rec: _Recorder, started: datetime) -> None:
+    def __init__(self, p: Params, rec: Recorder, started: datetime) -> None:
         self.p = p
         self.rec = rec
         self.started = started
@@ -610,11 +525,11 @@ class _Dialogue:
         """Run one SMTP command as stage ``name``; a reply outside ``expected`` is a refusal."""
         self.rec.begin(name)
         code, raw = call()
-        text = _decode(raw)
+        text = decode(raw)
         ok = code in expected
         self.rec.end(ok, code, text)
         if not ok:
-            raise _Refused(code, text)
+            raise Refused(code, text)
         return code, text
 
     def run(self) -> None:
@@ -622,10 +537,10 @@ class _Dialogue:
         rec.begin(STAGE_CONNECT)
         rec.note(f"Conectando a {p.target} (segurança: {p.security})")
         code, raw = self.client.connect(p.host, p.port)
-        text = _decode(raw)
+        text = decode(raw)
         rec.end(code == 220, code, text)
         if code != 220:
-            raise _Refused(code, text)
+            raise Refused(code, text)
         if isinstance(self.client.sock, ssl.SSLSocket):
             self._note_tls(self.client.sock)
         self.step(STAGE_EHLO, self.client.ehlo, (250,))
@@ -648,7 +563,7 @@ class _Dialogue:
         rec.begin(STAGE_STARTTLS)
         if not self.client.has_extn("starttls"):
             rec.end(False, None, "STARTTLS não anunciado no EHLO")
-            raise _NotOffered(
+            raise NotOffered(
                 f"O servidor {self.p.target} não oferece STARTTLS (não aparece na resposta ao "
                 "EHLO). Se a porta for a 465, escolha 'ssl'; senão, confira se o servidor tem "
                 "TLS habilitado. Com 'nenhuma', a senha iria sem criptografia."
@@ -656,7 +571,7 @@ class _Dialogue:
         assert self.p.context is not None
         code, raw = self.client.starttls(context=self.p.context)
         assert isinstance(self.client.sock, ssl.SSLSocket)
-        rec.end(True, code, _decode(raw))
+        rec.end(True, code, decode(raw))
         rec.note(f"TLS estabelecido: {tls_summary(self.client.sock)}")
         self._note_tls(self.client.sock)
         self.step(STAGE_EHLO, self.client.ehlo, (250,))
@@ -697,12 +612,12 @@ class _Dialogue:
         rec.begin(STAGE_AUTH)
         if not client.has_extn("auth"):
             rec.end(False, None, "AUTH não anunciado no EHLO")
-            raise _NotOffered(self._no_auth_message())
+            raise NotOffered(self._no_auth_message())
         offered = client.esmtp_features["auth"].upper().split()
         wanted = [p.auth_mechanism] if p.auth_mechanism else list(AUTH_MECHANISMS)
         if not any(m in offered for m in wanted):
             rec.end(False, None, f"métodos oferecidos: {' '.join(offered)}")
-            raise _NotOffered(
+            raise NotOffered(
                 f"O servidor não oferece o método de autenticação {' ou '.join(wanted)} "
                 f"(oferece: {', '.join(offered) or 'nenhum'})."
             )
@@ -711,7 +626,7 @@ class _Dialogue:
             code, raw = self._login()
         finally:
             client.hide_client_lines = False
-        rec.end(True, code, _decode(raw))
+        rec.end(True, code, decode(raw))
 
     def _login(self) -> tuple[int, bytes]:
         p, client = self.p, self.client
@@ -739,19 +654,15 @@ class _Dialogue:
         self.rec.begin(STAGE_QUIT)
         try:
             code, raw = self.client.quit()
-            ok = self.rec.end(200 <= code < 300, code, _decode(raw)).ok
+            ok = self.rec.end(200 <= code < 300, code, decode(raw)).ok
         except (OSError, smtplib.SMTPException) as exc:
-            self.rec.fail(exc, self.p.timeout)
+            self.rec.fail(exc, _error_summary(exc, self.p.timeout))
             self.client.close()
             ok = False
         if after_success and not ok:
             self.warnings.append(
                 "O servidor não respondeu bem ao QUIT, mas a mensagem já tinha sido aceita."
             )
-
-
-class _NotOffered(Exception):
-    """A needed extension (STARTTLS, AUTH, a mechanism) is missing; the message says which."""
 
 
 def run_smtp_test(
@@ -788,7 +699,7 @@ def run_smtp_test(
         cafile=cafile, auth_mechanism=auth_mechanism, local_hostname=local_hostname,
     )  # fmt: skip
     started = datetime.now(UTC)
-    rec = _Recorder(_Redactor(p.user, p.password))
+    rec = Recorder(Redactor(p.user, p.password))
     warnings: list[str] = []
     if password and p.user is None:
         warnings.append("Senha informada sem usuário: a autenticação (AUTH) não foi feita.")
@@ -823,23 +734,23 @@ def _converse(dialogue: _Dialogue) -> tuple[str | None, str]:
     try:
         dialogue.run()
         return None, ""
-    except _Refused as refusal:
+    except Refused as refusal:
         stage = rec.stages[-1].name
         dialogue.quit(after_success=False)
         return stage, _refusal_message(p, stage, refusal.code, refusal.text)
-    except _NotOffered as missing:
+    except NotOffered as missing:
         stage = rec.stages[-1].name
         dialogue.quit(after_success=False)
         return stage, str(missing)
     except Exception as exc:  # the test reports every failure, it never raises
         stage = rec.current or (rec.stages[-1].name if rec.stages else STAGE_CONNECT)
-        rec.fail(exc, p.timeout)
-        rec.note(f"Erro: {type(exc).__name__}: {_exception_text(exc)}")
+        rec.fail(exc, _error_summary(exc, p.timeout))
+        rec.note(f"Erro: {type(exc).__name__}: {exception_text(exc)}")
         if isinstance(exc, smtplib.SMTPResponseException) and dialogue.client.sock is not None:
             dialogue.quit(after_success=False)  # a refusal: the connection is still good
         else:
             dialogue.client.close()
-        cert_error = _find(exc, ssl.SSLCertVerificationError)
+        cert_error = find_cause(exc, ssl.SSLCertVerificationError)
         if cert_error is not None:
             dialogue.tls = _presented_certificate(p)
             return stage, _cert_message(p, cert_error, dialogue.tls)
