@@ -40,7 +40,6 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
-from typing import Any
 
 from carteiro.sender.settings import SECURITY_NONE, SECURITY_SSL, SECURITY_STARTTLS
 from carteiro.sender.smtp.arguments import (
@@ -49,6 +48,7 @@ from carteiro.sender.smtp.arguments import (
     Params,
     check_arguments,
 )
+from carteiro.sender.smtp.client import TracingSMTP
 from carteiro.sender.smtp.failures import NotOffered, Refused, exception_text, find_cause
 from carteiro.sender.smtp.result import (
     STAGE_AUTH,
@@ -67,7 +67,7 @@ from carteiro.sender.smtp.result import (
     TlsInfo,
 )
 from carteiro.sender.smtp.tls import tls_info, tls_summary, unverified_context, verifies
-from carteiro.sender.smtp.transcript import REDACTED, Recorder, Redactor, decode
+from carteiro.sender.smtp.transcript import Recorder, Redactor, decode
 
 __all__ = [
     "AUTH_MECHANISMS",
@@ -119,82 +119,6 @@ def _error_summary(exc: BaseException, timeout: float) -> str:
         if find_cause(exc, kind) is not None:
             return text
     return exception_text(exc)
-
-
-def _client_lines(data: bytes | str) -> list[str]:
-    text = decode(data)
-    lines = text.split("\r\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-class _TracingSMTP(smtplib.SMTP):
-    """``smtplib.SMTP`` that times the connection stages and records the transcript.
-
-    With ``implicit_tls`` set, the socket is wrapped right after the TCP connection (``ssl``
-    security), as ``smtplib.SMTP_SSL`` does, but as a separately timed stage.
-    """
-
-    def __init__(
-        self,
-        recorder: Recorder,
-        *,
-        timeout: float,
-        local_hostname: str | None,
-        implicit_tls: ssl.SSLContext | None,
-    ) -> None:
-        self._recorder = recorder
-        self._implicit_tls = implicit_tls
-        self.hide_client_lines = False
-        super().__init__(local_hostname=local_hostname, timeout=timeout)
-
-    def connect(
-        self, host: str = "localhost", port: int = 0, source_address: Any = None
-    ) -> tuple[int, bytes]:
-        # smtplib only sets _host (used as the TLS server name) when the host is given to
-        # __init__; the test connects explicitly so it can time the stages.
-        self._host = host
-        return super().connect(host, port, source_address)
-
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        rec = self._recorder
-        sock = super()._get_socket(host, port, timeout)
-        peer = sock.getpeername()
-        rec.end(True, None, f"{peer[0]} porta {peer[1]}")
-        rec.note(f"Conectado a {peer[0]} porta {peer[1]}")
-        if self._implicit_tls is not None:
-            rec.begin(STAGE_TLS)
-            try:
-                sock = self._implicit_tls.wrap_socket(sock, server_hostname=host)
-            except BaseException:
-                sock.close()
-                raise
-            rec.end(True, None, tls_summary(sock))
-            rec.note(f"TLS estabelecido: {tls_summary(sock)}")
-        rec.begin(STAGE_BANNER)
-        return sock
-
-    def send(self, s: bytes | str) -> None:
-        for line in _client_lines(s):
-            self._recorder.client(self._hidden(line) if self.hide_client_lines else line)
-        super().send(s)
-
-    def getreply(self) -> tuple[int, bytes]:
-        code, message = super().getreply()
-        lines = decode(message).split("\n")
-        for index, line in enumerate(lines):
-            separator = "-" if index < len(lines) - 1 else " "
-            self._recorder.server(f"{code}{separator}{line}".rstrip())
-        return code, message
-
-    @staticmethod
-    def _hidden(line: str) -> str:
-        """An AUTH exchange line with its credentials replaced (mechanism name kept)."""
-        words = line.split(" ", 2)
-        if words[0].upper() == "AUTH" and len(words) >= 2:
-            return " ".join(words[:2] + ([REDACTED] if len(words) > 2 else []))
-        return REDACTED
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,7 +436,7 @@ class _Dialogue:
         self.started = started
         self.warnings: list[str] = []
         self.tls: TlsInfo | None = None
-        self.client = _TracingSMTP(
+        self.client = TracingSMTP(
             rec,
             timeout=p.timeout,
             local_hostname=p.local_hostname,
