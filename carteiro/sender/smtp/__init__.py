@@ -50,6 +50,7 @@ from carteiro.sender.smtp.arguments import (
 )
 from carteiro.sender.smtp.client import TracingSMTP
 from carteiro.sender.smtp.failures import NotOffered, Refused, exception_text, find_cause
+from carteiro.sender.smtp.probes import answers_tls, greets_in_plain, presented_certificate
 from carteiro.sender.smtp.result import (
     STAGE_AUTH,
     STAGE_BANNER,
@@ -66,7 +67,7 @@ from carteiro.sender.smtp.result import (
     Stage,
     TlsInfo,
 )
-from carteiro.sender.smtp.tls import tls_info, tls_summary, unverified_context, verifies
+from carteiro.sender.smtp.tls import tls_info, tls_summary, verifies
 from carteiro.sender.smtp.transcript import Recorder, Redactor, decode
 
 __all__ = [
@@ -99,9 +100,6 @@ _CERT_NOT_YET_VALID = 9
 _CERT_NAME_MISMATCH = frozenset({62, 64})  # host name, IP address
 _CERT_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
 
-# How much of the server's banner the plain-SMTP probe reads.
-_PROBE_READ_BYTES = 64
-
 
 def _error_summary(exc: BaseException, timeout: float) -> str:
     """Short pt-BR text of a failed stage (the transcript keeps the technical error)."""
@@ -119,51 +117,6 @@ def _error_summary(exc: BaseException, timeout: float) -> str:
         if find_cause(exc, kind) is not None:
             return text
     return exception_text(exc)
-
-
-# --------------------------------------------------------------------------------------------
-# Probes made after a failure, to tell the user what the port really speaks
-
-
-def _answers_tls(host: str, port: int, timeout: float) -> bool:
-    """Whether the port completes a TLS handshake (i.e. expects implicit TLS)."""
-    try:
-        with (
-            socket.create_connection((host, port), timeout) as raw,
-            unverified_context().wrap_socket(raw, server_hostname=host),
-        ):
-            return True
-    except (OSError, ValueError):
-        return False
-
-
-def _greets_in_plain(host: str, port: int, timeout: float) -> bool:
-    """Whether the port sends a plain SMTP greeting (``220``) without TLS."""
-    try:
-        with socket.create_connection((host, port), timeout) as sock:
-            return sock.recv(_PROBE_READ_BYTES).startswith(b"220")
-    except OSError:
-        return False
-
-
-def _presented_certificate(p: Params) -> TlsInfo | None:
-    """The certificate the server presents, fetched without verification (after a failure)."""
-    context = unverified_context()
-    try:
-        if p.security == SECURITY_SSL:
-            with (
-                socket.create_connection((p.host, p.port), p.timeout) as raw,
-                context.wrap_socket(raw, server_hostname=p.host) as sock,
-            ):
-                return tls_info(sock, verified=False)
-        with smtplib.SMTP(
-            p.host, p.port, local_hostname=p.local_hostname, timeout=p.timeout
-        ) as client:
-            client.starttls(context=context)
-            assert isinstance(client.sock, ssl.SSLSocket)
-            return tls_info(client.sock, verified=False)
-    except (OSError, ValueError, AssertionError):
-        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,7 +192,7 @@ def _expects_implicit_tls(p: Params, stage: str) -> bool:
     return (
         stage == STAGE_BANNER
         and p.security != SECURITY_SSL
-        and _answers_tls(p.host, p.port, p.timeout)
+        and answers_tls(p.host, p.port, p.timeout)
     )
 
 
@@ -260,7 +213,7 @@ def _plain_smtp_hint(p: Params) -> str:
 
 
 def _handshake_message(p: Params, stage: str, error: BaseException) -> str:
-    if stage == STAGE_TLS and _greets_in_plain(p.host, p.port, p.timeout):
+    if stage == STAGE_TLS and greets_in_plain(p.host, p.port, p.timeout):
         return _plain_smtp_hint(p)
     reason = getattr(error, "reason", None) or exception_text(error)
     return (
@@ -676,6 +629,6 @@ def _converse(dialogue: _Dialogue) -> tuple[str | None, str]:
             dialogue.client.close()
         cert_error = find_cause(exc, ssl.SSLCertVerificationError)
         if cert_error is not None:
-            dialogue.tls = _presented_certificate(p)
+            dialogue.tls = presented_certificate(p)
             return stage, _cert_message(p, cert_error, dialogue.tls)
         return stage, _error_message(p, stage, exc)
