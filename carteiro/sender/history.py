@@ -9,7 +9,7 @@ Location: the ``path`` argument, else the environment variable ``CARTEIRO_STATE_
 
 Every call opens and closes its own connection, so one :class:`StateStore` can be shared by
 Streamlit's threads; SQLite's busy timeout serialises concurrent writers. The SMTP password is
-never stored: only what :class:`~carteiro.smtp_test.SmtpTestResult` carries, whose texts are
+never stored: only what :class:`~carteiro.sender.smtp.SmtpTestResult` carries, whose texts are
 already redacted. The ERP source is stored through :func:`source_key`, which drops the
 database password from a URL.
 """
