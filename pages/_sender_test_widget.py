@@ -1,20 +1,27 @@
 """The sender test widget of the Configuração page: Carteiro's version of the ERP's
-«Remetente de Email > Ações > Testar», built on ``carteiro/smtp_test.py`` (the SMTP dialogue)
-and ``carteiro/state.py`` (the test history that condition 2 reads).
+«Remetente de Email > Ações > Testar», built on :mod:`carteiro.sender.smtp` (the SMTP dialogue)
+and :mod:`carteiro.sender.history` (the test history that condition 2 reads).
 
-The SMTP password comes from ``[senders.<id>] password`` in ``.streamlit/secrets.toml`` or is
-typed; a typed password lives only in the widget until the test runs, then the widget is
-cleared. It is never written to the history, the screen or the log.
+The server is an ERP sender (its settings shown, read-only) or typed by hand. The SMTP password
+comes from ``[senders.<id>] password`` in ``.streamlit/secrets.toml`` or is typed; a typed
+password lives only in the widget until the test runs, then the widget is cleared. It is never
+written to the history, the screen or the log.
+
+The SMTP package is imported when the widget is drawn, not with the page: an installation
+without its dependencies shows a notice instead of the widget.
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from carteiro import views
 from carteiro.columns import Sender
+from carteiro.rules.engine import Audit
 from carteiro.sender.settings import (
     SECURITIES,
     SECURITY_LABELS,
@@ -29,9 +36,163 @@ K_PASSWORD = "smtp_password"
 K_RESULT = "smtp_last_result"
 MODE_ERP = "erp"
 MODE_MANUAL = "manual"
+HISTORY_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class _Server:
+    """The server to test and the sender's identity on it, as the fields give them."""
+
+    host: str
+    port: int
+    security: str
+    user: str | None
+    from_addr: str | None
+    sender_id: int | None = None  # the ERP sender, when one was chosen
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What the test needs besides the server: the recipient, the password, the options."""
+
+    to_addr: str
+    password: str | None
+    timeout: float
+    verify_tls: bool
+
+
+def render(ctx: common.AppContext) -> None:
+    """The whole widget: the server, the password, the button, the result, the history."""
+    if not _available():
+        st.info("O teste de remetente não está disponível nesta instalação.")
+        return
+    server = _server_fields(ctx.audit)
+    stored, to_addr = _password_and_recipient(server.sender_id)
+    timeout, verify = _advanced_options()
+    if st.button("Enviar e-mail de teste", type="primary", icon=":material/send:",
+                 key="smtp_send"):
+        request = _Request(
+            to_addr=to_addr or "",
+            password=stored or st.session_state.get(K_PASSWORD) or None,
+            timeout=timeout,
+            verify_tls=verify,
+        )
+        _run_and_record(ctx, server, request)
+    result = st.session_state.get(K_RESULT)
+    if result is not None:
+        _show_result(result)
+    _show_history(ctx)
+
+
+def _available() -> bool:
+    """Whether the SMTP test and its history can be imported in this installation."""
+    try:
+        for module in ("carteiro.sender.history", "carteiro.sender.smtp"):
+            importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _server_fields(audit: Audit) -> _Server:
+    """Choose an ERP sender or type the server: the mode radio, then that mode's fields."""
+    sender_ids = [int(i) for i in audit.senders[Sender.ID].dropna()]
+    modes = [MODE_ERP, MODE_MANUAL] if sender_ids else [MODE_MANUAL]
+    mode = st.radio("Servidor a testar", modes, horizontal=True, key=K_MODE,
+                    format_func={MODE_ERP: "Remetente cadastrado no ERP",
+                                 MODE_MANUAL: "Digitar os dados"}.get)
+    if mode == MODE_ERP:
+        return _erp_sender_fields(audit, sender_ids)
+    return _manual_fields()
+
+
+def _erp_sender_fields(audit: Audit, sender_ids: list[int]) -> _Server:
+    """An ERP sender chosen from the list; its settings are shown but cannot be edited."""
+    labels = views.sender_labels(audit)
+    sender_id = st.selectbox("Remetente", sender_ids, key=K_SENDER,
+                             format_func=lambda i: str(labels.get(i, i)))
+    settings = sender_settings(audit.senders, sender_id)
+    cols = st.columns([3, 1, 2])
+    cols[0].text_input("Servidor", settings.host, disabled=True, key="smtp_erp_host")
+    cols[1].text_input("Porta", str(settings.port), disabled=True, key="smtp_erp_port")
+    cols[2].text_input("Segurança", SECURITY_LABELS.get(settings.security, settings.security),
+                       disabled=True, key="smtp_erp_security")
+    cols = st.columns(2)
+    cols[0].text_input("Usuário", settings.username or "", disabled=True, key="smtp_erp_user")
+    cols[1].text_input("E-mail de origem", settings.from_address or "", disabled=True,
+                       key="smtp_erp_from")
+    return _Server(settings.host, settings.port, settings.security, settings.username,
+                   settings.from_address, sender_id)
+
+
+def _manual_fields() -> _Server:
+    """A server typed by hand (default: STARTTLS on port 587)."""
+    cols = st.columns([3, 1, 2])
+    host = cols[0].text_input("Servidor", key="smtp_host", placeholder="smtp.provedor.com.br")
+    port = int(cols[1].number_input("Porta", 1, 65535, 587, step=1, key="smtp_port"))
+    security = cols[2].selectbox("Segurança", list(SECURITIES), index=1,
+                                 format_func=lambda s: SECURITY_LABELS.get(s, s),
+                                 key="smtp_security")
+    cols = st.columns(2)
+    user = cols[0].text_input("Usuário", key="smtp_user") or None
+    from_addr = cols[1].text_input("E-mail de origem", key="smtp_from") or None
+    return _Server(host, port, security, user, from_addr)
+
+
+def _password_and_recipient(sender_id: int | None) -> tuple[str | None, str]:
+    """The password field (read-only when secrets.toml has it) and the recipient field.
+
+    Returns the stored password, if any (a typed one stays in the widget, ``K_PASSWORD``), and
+    the recipient.
+    """
+    stored = sender_password(common.secrets(), sender_id)
+    cols = st.columns(2)
+    if stored:
+        cols[0].text_input("Senha", "••••••••", disabled=True, key="smtp_stored_password",
+                           help=f"Lida de [senders.{sender_id}] em .streamlit/secrets.toml.")
+    else:
+        cols[0].text_input("Senha", type="password", key=K_PASSWORD,
+                           help="Usada só neste teste: não é guardada nem exibida. Para não "
+                                "digitar, configure [senders.<id>] password no secrets.toml.")
+    to_addr = cols[1].text_input("Enviar o teste para", key="smtp_to",
+                                 placeholder="voce@provedor.com.br")
+    return stored, to_addr
+
+
+def _advanced_options() -> tuple[float, bool]:
+    """The timeout of each stage and whether the TLS certificate is verified."""
+    from carteiro.sender.smtp import DEFAULT_TIMEOUT
+
+    with st.expander("Opções avançadas"):
+        timeout = st.number_input("Tempo limite de cada etapa (segundos)", 1.0, 120.0,
+                                  float(DEFAULT_TIMEOUT), step=1.0, key="smtp_timeout")
+        verify = st.checkbox("Verificar o certificado TLS", value=True, key="smtp_verify")
+    return float(timeout), bool(verify)
+
+
+def _run_and_record(ctx: common.AppContext, server: _Server, request: _Request) -> None:
+    """Run the test, record it in the history, forget the typed password and rerun."""
+    from carteiro.sender.history import StateStore
+    from carteiro.sender.smtp import run_smtp_test
+
+    try:
+        with st.spinner(f"Testando {server.host}:{server.port}…", show_time=True):
+            result = run_smtp_test(server.host, server.port, server.security,
+                                   to_addr=request.to_addr, from_addr=server.from_addr,
+                                   user=server.user, password=request.password,
+                                   timeout=request.timeout, verify_tls=request.verify_tls)
+    except ValueError as err:
+        st.error(str(err))
+        return
+    StateStore().record_sender_test(result, source=ctx.source.url, sender_id=server.sender_id)
+    st.session_state[K_RESULT] = result
+    st.session_state.pop(K_PASSWORD, None)
+    common.clear_caches()  # condition 2 reads the test history
+    st.rerun()
 
 
 def _show_result(result: Any) -> None:
+    """The last result: the verdict, the warnings, the stages, TLS, the transcript."""
     target = f"{result.host}:{result.port}"
     if result.ok:
         st.success(result.message, title=f"Teste enviado por {target}", icon="✅")
@@ -48,90 +209,13 @@ def _show_result(result: Any) -> None:
         st.code("\n".join(result.transcript) or "(vazia)", language=None)
 
 
-def render(ctx: common.AppContext) -> None:
-    try:
-        from carteiro.sender.history import StateStore
-        from carteiro.sender.smtp import DEFAULT_TIMEOUT, run_smtp_test
-    except ImportError:
-        st.info("O teste de remetente não está disponível nesta instalação.")
-        return
-
-    audit = ctx.audit
-    senders = audit.senders
-    sender_ids = [int(i) for i in senders[Sender.ID].dropna()]
-    labels = views.sender_labels(audit)
-    modes = [MODE_ERP, MODE_MANUAL] if sender_ids else [MODE_MANUAL]
-    mode = st.radio("Servidor a testar", modes, horizontal=True, key=K_MODE,
-                    format_func={MODE_ERP: "Remetente cadastrado no ERP",
-                                 MODE_MANUAL: "Digitar os dados"}.get)
-    sender_id: int | None = None
-    if mode == MODE_ERP:
-        sender_id = st.selectbox("Remetente", sender_ids, key=K_SENDER,
-                                 format_func=lambda i: str(labels.get(i, i)))
-        settings = sender_settings(audit.senders, sender_id)
-        host, port, security = settings.host, settings.port, settings.security
-        user, from_addr = settings.username, settings.from_address
-        cols = st.columns([3, 1, 2])
-        cols[0].text_input("Servidor", host, disabled=True, key="smtp_erp_host")
-        cols[1].text_input("Porta", str(port), disabled=True, key="smtp_erp_port")
-        cols[2].text_input("Segurança", SECURITY_LABELS.get(security, security), disabled=True,
-                           key="smtp_erp_security")
-        cols = st.columns(2)
-        cols[0].text_input("Usuário", user or "", disabled=True, key="smtp_erp_user")
-        cols[1].text_input("E-mail de origem", from_addr or "", disabled=True,
-                           key="smtp_erp_from")
-    else:
-        cols = st.columns([3, 1, 2])
-        host = cols[0].text_input("Servidor", key="smtp_host", placeholder="smtp.provedor.com.br")
-        port = int(cols[1].number_input("Porta", 1, 65535, 587, step=1, key="smtp_port"))
-        security = cols[2].selectbox("Segurança", list(SECURITIES), index=1,
-                                     format_func=lambda s: SECURITY_LABELS.get(s, s),
-                                     key="smtp_security")
-        cols = st.columns(2)
-        user = cols[0].text_input("Usuário", key="smtp_user") or None
-        from_addr = cols[1].text_input("E-mail de origem", key="smtp_from") or None
-
-    stored = sender_password(common.secrets(), sender_id)
-    cols = st.columns(2)
-    if stored:
-        cols[0].text_input("Senha", "••••••••", disabled=True, key="smtp_stored_password",
-                           help=f"Lida de [senders.{sender_id}] em .streamlit/secrets.toml.")
-    else:
-        cols[0].text_input("Senha", type="password", key=K_PASSWORD,
-                           help="Usada só neste teste: não é guardada nem exibida. Para não "
-                                "digitar, configure [senders.<id>] password no secrets.toml.")
-    to_addr = cols[1].text_input("Enviar o teste para", key="smtp_to",
-                                 placeholder="voce@provedor.com.br")
-    with st.expander("Opções avançadas"):
-        timeout = st.number_input("Tempo limite de cada etapa (segundos)", 1.0, 120.0,
-                                  float(DEFAULT_TIMEOUT), step=1.0, key="smtp_timeout")
-        verify = st.checkbox("Verificar o certificado TLS", value=True, key="smtp_verify")
-
-    if st.button("Enviar e-mail de teste", type="primary", icon=":material/send:",
-                 key="smtp_send"):
-        password = stored or st.session_state.get(K_PASSWORD) or None
-        try:
-            with st.spinner(f"Testando {host}:{port}…", show_time=True):
-                result = run_smtp_test(host, port, security, to_addr=to_addr or "",
-                                       from_addr=from_addr, user=user, password=password,
-                                       timeout=float(timeout), verify_tls=bool(verify))
-        except ValueError as err:
-            st.error(str(err))
-        else:
-            StateStore().record_sender_test(result, source=ctx.source.url,
-                                            sender_id=sender_id)
-            st.session_state[K_RESULT] = result
-            st.session_state.pop(K_PASSWORD, None)
-            common.clear_caches()  # condition 2 reads the test history
-            st.rerun()
-
-    result = st.session_state.get(K_RESULT)
-    if result is not None:
-        _show_result(result)
+def _show_history(ctx: common.AppContext) -> None:
+    """The recent tests against this ERP database."""
+    from carteiro.sender.history import StateStore
 
     st.markdown("**Testes recentes**")
-    history = StateStore().recent_sender_tests(ctx.source.url, limit=30)
+    history = StateStore().recent_sender_tests(ctx.source.url, limit=HISTORY_LIMIT)
     if history.empty:
         st.caption("Nenhum teste registrado para este banco do ERP.")
     else:
-        common.table(views.sender_tests_view(history, audit), {}, key="smtp_history")
+        common.table(views.sender_tests_view(history, ctx.audit), {}, key="smtp_history")

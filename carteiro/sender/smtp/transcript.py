@@ -1,0 +1,95 @@
+"""What a sender test keeps of the dialogue: the timed stages and the redacted transcript.
+
+Credentials never reach the transcript, the stage texts or the message: every client line sent
+during AUTH is replaced by ``***`` (the mechanism name is kept; see
+:class:`~carteiro.sender.smtp.client.TracingSMTP`), and :class:`Redactor` removes the password,
+its base64, the base64 of the user and the base64 of the AUTH PLAIN blob wherever they appear,
+server echoes included. The user name in plain text is not redacted: it is often the sender
+address itself and is not a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import smtplib
+import time
+
+from carteiro.sender.smtp.result import Stage
+
+#: What stands in the transcript where a credential was.
+REDACTED = "***"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+class Redactor:
+    """Replaces every known form of the credentials by ``***``."""
+
+    def __init__(self, user: str | None, password: str | None) -> None:
+        encoded: set[str] = set()
+        plain: set[str] = set()
+        if password:
+            plain.add(password)
+            encoded.add(_b64(password).rstrip("="))
+            encoded.add(_b64(f"\0{user or ''}\0{password}").rstrip("="))
+        if user:
+            encoded.add(_b64(user).rstrip("="))
+        # Base64 forms match with or without their padding; longest first, so a secret that
+        # contains another is removed whole.
+        patterns = [(s, re.escape(s) + "=*") for s in encoded] + [(s, re.escape(s)) for s in plain]
+        patterns.sort(key=lambda item: len(item[0]), reverse=True)
+        self._pattern = re.compile("|".join(p for _, p in patterns)) if patterns else None
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub(REDACTED, text) if self._pattern else text
+
+
+class Recorder:
+    """Keeps the stages and the transcript while the dialogue runs."""
+
+    def __init__(self, redact: Redactor) -> None:
+        self.redact = redact
+        self.stages: list[Stage] = []
+        self.transcript: list[str] = []
+        self.current: str | None = None
+        self._started = 0.0
+
+    def begin(self, name: str) -> None:
+        """Start timing stage ``name``."""
+        self.current = name
+        self._started = time.perf_counter()
+
+    def end(self, ok: bool, code: int | None = None, text: str = "") -> Stage:
+        """Close the running stage with its outcome and the server's reply."""
+        elapsed = round((time.perf_counter() - self._started) * 1000, 1)
+        stage = Stage(self.current or "?", ok, elapsed, code, self.redact(text))
+        self.stages.append(stage)
+        self.current = None
+        return stage
+
+    def fail(self, exc: BaseException, summary: str) -> None:
+        """Close the running stage as failed, with the server's code when there is one."""
+        if self.current is None:
+            return
+        code = exc.smtp_code if isinstance(exc, smtplib.SMTPResponseException) else None
+        self.end(False, code, summary)
+
+    def note(self, text: str) -> None:
+        """A remark of Carteiro's in the transcript (``* ...``)."""
+        self.transcript.append(self.redact(f"* {text}"))
+
+    def client(self, line: str) -> None:
+        """A line the client sent (``C: ...``)."""
+        self.transcript.append(self.redact(f"C: {line}"))
+
+    def server(self, line: str) -> None:
+        """A line the server sent (``S: ...``)."""
+        self.transcript.append(self.redact(f"S: {line}"))
+
+
+def decode(data: bytes | str) -> str:
+    """Bytes from the wire as text (invalid UTF-8 replaced, never an error)."""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
