@@ -15,19 +15,15 @@ import getpass
 import os
 import sqlite3
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from carteiro.erp.source import resolve_source
 from carteiro.errors import CarteiroError
 from carteiro.sender.history import StateStore, source_key
-from carteiro.sender.settings import SECURITIES
-from carteiro.sender.smtp import (
-    AUTH_MECHANISMS,
-    DEFAULT_TIMEOUT,
-    SmtpTestResult,
-    TlsInfo,
-    run_smtp_test,
-)
+from carteiro.sender.settings import AUTH_MECHANISMS, DEFAULT_TIMEOUT, SECURITIES
+
+if TYPE_CHECKING:  # the SMTP dialogue is imported when a test runs, not for every command
+    from carteiro.sender.smtp import SmtpTestResult, TlsInfo
 
 PASSWORD_ENV = "CARTEIRO_SMTP_PASSWORD"
 MANUAL_SOURCE = "manual"
@@ -136,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
                 f"Informe a senha de {args.user} na variável de ambiente {PASSWORD_ENV} "
                 "(ou rode num terminal para digitá-la)."
             )
+        from carteiro.sender.smtp import run_smtp_test
+
         result = run_smtp_test(
             args.host,
             args.port,

@@ -26,7 +26,7 @@ This module only gathers the public names.
 
 from __future__ import annotations
 
-from carteiro.sender.smtp.arguments import AUTH_MECHANISMS, DEFAULT_TIMEOUT
+from carteiro.sender.settings import AUTH_MECHANISMS, DEFAULT_TIMEOUT
 from carteiro.sender.smtp.dialogue import run_smtp_test
 from carteiro.sender.smtp.message import build_test_message
 from carteiro.sender.smtp.result import (

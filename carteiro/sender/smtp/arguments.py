@@ -13,13 +13,8 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
-from carteiro.sender.settings import SECURITIES, SECURITY_NONE
+from carteiro.sender.settings import AUTH_MECHANISMS, SECURITIES, SECURITY_NONE
 from carteiro.sender.smtp.tls import unverified_context
-
-#: The AUTH mechanisms a test can force (smtplib implements these three).
-AUTH_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
-#: Seconds allowed to each network operation (connect, each read), not to the whole test.
-DEFAULT_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True)

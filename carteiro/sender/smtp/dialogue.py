@@ -17,13 +17,14 @@ import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from carteiro.sender.settings import SECURITY_NONE, SECURITY_SSL, SECURITY_STARTTLS
-from carteiro.sender.smtp.arguments import (
+from carteiro.sender.settings import (
     AUTH_MECHANISMS,
     DEFAULT_TIMEOUT,
-    Params,
-    check_arguments,
+    SECURITY_NONE,
+    SECURITY_SSL,
+    SECURITY_STARTTLS,
 )
+from carteiro.sender.smtp.arguments import Params, check_arguments
 from carteiro.sender.smtp.client import TracingSMTP
 from carteiro.sender.smtp.explain import (
     auth_missing_message,
