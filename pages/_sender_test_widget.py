@@ -13,7 +13,6 @@ from typing import Any
 
 import streamlit as st
 
-from carteiro import views
 from carteiro.columns import Sender
 from carteiro.sender.settings import (
     SECURITIES,
@@ -21,6 +20,7 @@ from carteiro.sender.settings import (
     sender_password,
     sender_settings,
 )
+from carteiro.views import sender_test as views  # widget being split: only imports change
 from pages import _common as common
 
 K_MODE = "smtp_mode"

@@ -15,13 +15,19 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from carteiro import access, views
+from carteiro import access
 from carteiro import formatting as fmt
 from carteiro.erp.dataset import ErpData
 from carteiro.erp.load import load_data
 from carteiro.period import Period
 from carteiro.rules.catalogue import REASON_BY_CODE
 from carteiro.rules.engine import Audit, evaluate
+from carteiro.views import coverage as coverage_view
+from carteiro.views import diagnosis as diagnosis_view
+from carteiro.views import labels as labels_view
+from carteiro.views import non_recipients as non_recipients_view
+from carteiro.views import reasons as reasons_view
+from carteiro.views import tables as tables_view
 from tests.erp_builder import MARCH_2024
 from tests.test_views import EXPECTED_REASONS, HYPERLINK_NAME, mixed_erp
 
@@ -72,7 +78,7 @@ def on_page(at: AppTest, page: str) -> AppTest:
 
 def table_ids(at: AppTest, key: str = "nr_table") -> set[int]:
     frame = at.dataframe(key=key).value
-    return {int(i) for i in frame[views.Cust.ID]}
+    return {int(i) for i in frame[non_recipients_view.Cust.ID]}
 
 
 def frame(at: AppTest, *columns: str) -> pd.DataFrame:
@@ -305,7 +311,7 @@ def test_access_policy_from_secrets() -> None:
 
 
 def test_coverage_metrics_equal_the_engine(app: AppTest, engine_audit: Audit) -> None:
-    summary = views.coverage_summary(engine_audit)
+    summary = coverage_view.coverage_summary(engine_audit)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics == {
         "Clientes no período": fmt.integer(summary.customers),
@@ -318,8 +324,8 @@ def test_coverage_metrics_equal_the_engine(app: AppTest, engine_audit: Audit) ->
         "Em aberto sem aviso": fmt.money(summary.amount_without_notice),
     }
     assert metrics["Sem cobertura"] == "10"
-    by_method = frame(app, views.Breakdown.LABEL, views.Breakdown.INVOICES)
-    assert by_method[views.Breakdown.INVOICES].sum() == summary.invoices
+    by_method = frame(app, coverage_view.Breakdown.LABEL, coverage_view.Breakdown.INVOICES)
+    assert by_method[coverage_view.Breakdown.INVOICES].sum() == summary.invoices
 
 
 def test_coverage_deltas_against_the_previous_period(write_db: Callable[..., str],
@@ -343,10 +349,10 @@ def test_reasons_table_and_combinations(app: AppTest, engine_audit: Audit) -> No
     on_page(app, "pages/reasons.py")
     reasons = app.dataframe(key="table_reasons").value
     counts = engine_audit.reason_counts()
-    assert reasons[views.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
-    assert reasons[views.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
+    assert reasons[reasons_view.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
+    assert reasons[reasons_view.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
     combos = app.dataframe(key="table_combinations").value
-    assert combos[views.Combination.CUSTOMERS].sum() == 11
+    assert combos[reasons_view.Combination.CUSTOMERS].sum() == 11
 
 
 def test_selecting_a_reason_opens_its_customers(app: AppTest) -> None:
@@ -378,10 +384,10 @@ def test_clicking_a_bar_selects_its_reason(app: AppTest) -> None:
 def test_selecting_a_combination_opens_exactly_those_customers(app: AppTest) -> None:
     on_page(app, "pages/reasons.py")
     combos = app.dataframe(key="table_combinations").value
-    pair = views.reason_bit("service_status_excluded") | views.reason_bit(
+    pair = labels_view.reason_bit("service_status_excluded") | labels_view.reason_bit(
         "no_contact_allows_email")
-    position = combos.index[combos[views.Combination.LABEL]
-                            == views.combination_label(pair)][0]
+    position = combos.index[combos[reasons_view.Combination.LABEL]
+                            == labels_view.combination_label(pair)][0]
     app.session_state["table_combinations"] = {"selection": {"rows": [int(position)],
                                                              "columns": [], "cells": []}}
     app.run()
@@ -409,7 +415,7 @@ def test_table_lists_every_customer_without_full_coverage(non_recipients: AppTes
     expected = {int(i) for i in customers.loc[customers["status"] != "covered", "customer_id"]}
     assert table_ids(non_recipients) == expected
     frame = non_recipients.dataframe(key="nr_table").value
-    assert list(frame.columns) == list(views.SUPPORT_COLUMNS)
+    assert list(frame.columns) == list(non_recipients_view.SUPPORT_COLUMNS)
     assert "**11** de 11 clientes" in texts(non_recipients)
 
 
@@ -417,8 +423,8 @@ def test_table_lists_every_customer_without_full_coverage(non_recipients: AppTes
     ("nr_reasons", ["service_status_excluded"], {4, 11}),
     ("nr_reasons", ["no_contact_allows_email", "sender_unavailable"], {3, 10, 11}),
     ("nr_methods", ["Carnê"], {10}),
-    ("nr_methods", [views.NO_METHOD_LABEL], {6}),
-    ("nr_statuses", [views.NO_SERVICE_LABEL], {8, 12}),
+    ("nr_methods", [labels_view.NO_METHOD_LABEL], {6}),
+    ("nr_statuses", [labels_view.NO_SERVICE_LABEL], {8, 12}),
     ("nr_cities", ["Lavras"], {2, 3, 8}),
     ("nr_coverage", ["partial"], {8}),
 ])
@@ -431,10 +437,11 @@ def test_each_filter_narrows_as_the_engine_says(non_recipients: AppTest, key: st
 
 def test_reason_filter_equals_engine_mask(non_recipients: AppTest,
                                          engine_audit: Audit) -> None:
-    for code in views.filter_options(views.support_data(engine_audit)).reasons:
+    support = non_recipients_view.support_data(engine_audit)
+    for code in non_recipients_view.filter_options(support).reasons:
         non_recipients.multiselect(key="nr_reasons").set_value([code]).run()
         customers = engine_audit.customers
-        hit = (customers["reason_mask"].to_numpy(dtype=int) & views.reason_bit(code)) != 0
+        hit = (customers["reason_mask"].to_numpy(dtype=int) & labels_view.reason_bit(code)) != 0
         assert table_ids(non_recipients) == {int(i) for i in customers.loc[hit, "customer_id"]}
 
 
@@ -478,10 +485,12 @@ def test_export_is_exactly_the_filtered_rows_and_neutralised(
     assert csv.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(io.BytesIO(csv), sep=";", encoding="utf-8-sig", dtype=str,
                         keep_default_na=False)
-    assert list(frame.columns) == [views.SUPPORT_LABELS[c] for c in views.SUPPORT_COLUMNS]
+    assert list(frame.columns) == [non_recipients_view.SUPPORT_LABELS[c]
+                                   for c in non_recipients_view.SUPPORT_COLUMNS]
     assert {int(i) for i in frame["ID"]} == shown
     table = at.dataframe(key="nr_table").value
-    assert frame["ID"].astype(int).tolist() == table[views.Cust.ID].astype(int).tolist()
+    assert frame["ID"].astype(int).tolist() == table[non_recipients_view.Cust.ID].astype(
+        int).tolist()
     assert "'" + HYPERLINK_NAME in frame["Cliente"].tolist()
     assert not frame["Cliente"].str.startswith("=").any()
 
@@ -501,7 +510,7 @@ def test_table_is_bounded_but_the_export_is_not(
     for cid in range(100, 130):
         erp.customer(cid, allows=False)
     monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
-    monkeypatch.setattr(views, "TABLE_ROW_LIMIT", 10)
+    monkeypatch.setattr(tables_view, "TABLE_ROW_LIMIT", 10)
     at = on_page(new_app().run(), "pages/non_recipients.py")
     assert len(at.dataframe(key="nr_table").value) == 10
     assert "a tabela mostra os primeiros 10" in texts(at)
@@ -511,7 +520,7 @@ def test_table_is_bounded_but_the_export_is_not(
 
 def test_selecting_a_row_opens_its_diagnosis(non_recipients: AppTest) -> None:
     frame = non_recipients.dataframe(key="nr_table").value
-    position = frame.index[frame[views.Cust.ID] == 11][0]
+    position = frame.index[frame[non_recipients_view.Cust.ID] == 11][0]
     non_recipients.session_state["nr_table"] = {"selection": {"rows": [int(position)],
                                                               "columns": [], "cells": []}}
     non_recipients.run()
@@ -564,12 +573,12 @@ def test_diagnosis_shows_not_evaluated_invoices_dates_recipients_and_log(
     assert icons[REASON_BY_CODE["service_status_excluded"].check_label] == "➖"
     assert icons[REASON_BY_CODE["service_blocks_email"].check_label] == "➖"
     assert icons[REASON_BY_CODE["service_missing"].check_label] == "❌"
-    assert len(frame(at, views.InvoiceView.DUE_DATE)) == 1
-    assert len(frame(at, views.SendView.SEND_DATE)) == 3
-    assert frame(at, views.RecipientView.RECEIVES)[views.RecipientView.EMAIL].tolist() == [
-        "cliente12@gmail.com"]
-    log = frame(at, views.LogView.SENT_AT)
-    assert log[views.LogView.ACCEPTED].tolist() == ["Sim"]
+    assert len(frame(at, diagnosis_view.InvoiceView.DUE_DATE)) == 1
+    assert len(frame(at, diagnosis_view.SendView.SEND_DATE)) == 3
+    recipients = frame(at, diagnosis_view.RecipientView.RECEIVES)
+    assert recipients[diagnosis_view.RecipientView.EMAIL].tolist() == ["cliente12@gmail.com"]
+    log = frame(at, diagnosis_view.LogView.SENT_AT)
+    assert log[diagnosis_view.LogView.ACCEPTED].tolist() == ["Sim"]
 
 
 def test_diagnosis_search_by_contact_email_and_unknown(app: AppTest) -> None:
@@ -600,19 +609,19 @@ def test_settings_page(app: AppTest) -> None:
     methods = frame(app, "Forma de cobrança", "Regras ativas")
     assert methods["Forma de cobrança"].tolist() == ["Boleto", "Carnê"]
     orphans = frame(app, "Forma de cobrança", "Clientes")
-    assert orphans["Forma de cobrança"].tolist() == [views.NO_METHOD_LABEL]
+    assert orphans["Forma de cobrança"].tolist() == [labels_view.NO_METHOD_LABEL]
     assert app.radio(key="smtp_mode").value == "erp"
     assert app.text_input(key="smtp_erp_host").value == "smtp.provedor.com.br"
 
 
 def test_settings_capacity_follows_the_engine_and_the_cap(app: AppTest,
                                                           engine_audit: Audit) -> None:
-    from carteiro.views import capacity
+    from carteiro.views import capacity as capacity_view
 
     on_page(app, "pages/settings.py")
-    expected = capacity.capacity_table(engine_audit)
+    expected = capacity_view.capacity_table(engine_audit)
     days = frame(app, "Dia de envio", "Avisos")
-    assert days["Avisos"].tolist() == expected[capacity.Capacity.NOTICES].head(10).tolist()
+    assert days["Avisos"].tolist() == expected[capacity_view.Capacity.NOTICES].head(10).tolist()
     assert "Acima do limite do provedor" in days.columns
     assert set(days["Acima do limite do provedor"]) == {"—"}
     app.selectbox(key="cfg_cap_choice").set_value("Outro limite…").run()

@@ -1,4 +1,4 @@
-"""Plotly figures of the dashboard: each builder takes a frame from :mod:`carteiro.views` and
+"""Plotly figures of the dashboard: each builder takes a frame from a view module and
 returns a ``go.Figure`` with pt-BR texts and number formats (``1.234,5``, dates ``dd/mm``).
 
 Figures never import Streamlit; the pages pass them to ``st.plotly_chart``. Bars that can be
@@ -14,7 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from carteiro import formatting as fmt
-from carteiro.views import Breakdown, Funnel, ReasonRow
+from carteiro.views.coverage import Breakdown
+from carteiro.views.reasons import Funnel, ReasonRow
 
 COLOR_OK: Final = "#2e7d32"
 COLOR_FAIL: Final = "#c62828"
