@@ -131,7 +131,10 @@ ORIGIN_LABELS: Final[dict[str, str]] = {
 
 
 @dataclass(frozen=True)
-class Diagnosis:
+class CustomerDiagnosis:
+    """One customer as the Diagnóstico page shows it: who it is, its coverage, the nine
+    checks, its invoices in scope, their send dates and its recipients."""
+
     customer_id: int
     name: str | None
     document: str | None
@@ -238,7 +241,7 @@ def _recipient_rows(audit: Audit, customer_id: int) -> pd.DataFrame:
     })
 
 
-def diagnosis(audit: Audit, customer_id: int) -> Diagnosis:
+def diagnosis(audit: Audit, customer_id: int) -> CustomerDiagnosis:
     """The nine conditions for one customer, its invoices, send dates and recipients."""
     cid = int(customer_id)
     record = audit.data.customers[audit.data.customers[CustomerIn.ID].astype("Int64") == cid]
@@ -253,7 +256,7 @@ def diagnosis(audit: Audit, customer_id: int) -> Diagnosis:
         return None if value is None or pd.isna(value) else value
 
     active = field(CustomerIn.ACTIVE)
-    return Diagnosis(
+    return CustomerDiagnosis(
         customer_id=cid,
         name=field(CustomerIn.NAME),
         document=field(CustomerIn.DOCUMENT),
