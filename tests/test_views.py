@@ -425,6 +425,20 @@ def test_email_log_view() -> None:
     assert view[diagnosis_view.LogView.ACCEPTED].tolist() == ["Não", "Sim"]
 
 
+def test_email_log_reads_accepted_like_every_other_flag() -> None:
+    """The log's ``accepted`` flag follows the ERP's yes/no spellings (erp.normalise)."""
+    spellings = ["Sim", " NÃO ", "verdadeiro", "falso", "v", True, 1, 0.0, "talvez", None]
+    log = pd.DataFrame({
+        "invoice_id": [1] * len(spellings), "address": ["a@b.com"] * len(spellings),
+        "document_type": ["fatura"] * len(spellings), "error_message": [None] * len(spellings),
+        "sent_at": pd.date_range("2024-03-01", periods=len(spellings), freq="-1D"),
+        "accepted": pd.Series(spellings, dtype=object),
+    })
+    view = diagnosis_view.email_log_view(log, limit=len(spellings))
+    assert view[diagnosis_view.LogView.ACCEPTED].tolist() == [
+        "Sim", "Não", "Sim", "Não", "Sim", "Sim", "Sim", "Não", "—", "—"]
+
+
 # ---- Configuração and Dados ------------------------------------------------------------------
 
 

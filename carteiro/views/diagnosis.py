@@ -19,6 +19,7 @@ import pandas as pd
 from carteiro import formatting as fmt
 from carteiro.columns import CustomerAudit, CustomerIn, EmailLogIn, Invoice, Recipient, SendDate
 from carteiro.erp.dataset import CANCELLED, OPEN, PAID
+from carteiro.erp.normalise import flags
 from carteiro.rules.catalogue import REASON_CODES, REASONS
 from carteiro.rules.engine import Audit, send_dates
 from carteiro.views.labels import (
@@ -293,23 +294,18 @@ LOG_LABELS: Final[dict[str, str]] = {
     LogView.ACCEPTED: "Aceito pelo servidor",
     LogView.ERROR: "Erro",
 }
-_TRUE_WORDS: Final = frozenset({"1", "s", "sim", "t", "true", "yes", "y"})
-_FALSE_WORDS: Final = frozenset({"0", "n", "nao", "não", "f", "false", "no"})
 
 
 def email_log_view(log: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
-    """The customer's latest e-mail log rows, newest first, with readable values."""
+    """The customer's latest e-mail log rows, newest first, with readable values (the
+    ``accepted`` flag read with the ERP's yes/no spellings, as every other flag)."""
     sent = pd.to_datetime(log[EmailLogIn.SENT_AT], errors="coerce", format="mixed")
-    accepted = log[EmailLogIn.ACCEPTED].astype("string").str.strip().str.lower()
-    flag = pd.Series(pd.NA, index=log.index, dtype="boolean")
-    flag = flag.mask(accepted.isin(_TRUE_WORDS).fillna(False), True)
-    flag = flag.mask(accepted.isin(_FALSE_WORDS).fillna(False), False)
     out = pd.DataFrame({
         LogView.SENT_AT: sent.to_numpy(),
         LogView.ADDRESS: log[EmailLogIn.ADDRESS].astype("string").to_numpy(),
         LogView.DOCUMENT_TYPE: log[EmailLogIn.DOCUMENT_TYPE].astype("string").to_numpy(),
         LogView.INVOICE_ID: log[EmailLogIn.INVOICE_ID].astype("Int64").to_numpy(),
-        LogView.ACCEPTED: yes_no(flag).to_numpy(),
+        LogView.ACCEPTED: yes_no(flags(log[EmailLogIn.ACCEPTED])).to_numpy(),
         LogView.ERROR: log[EmailLogIn.ERROR].astype("string").to_numpy(),
     })
     out = out.sort_values(LogView.SENT_AT, ascending=False, na_position="last", kind="stable")
