@@ -4,8 +4,10 @@ the engine on a fixture ERP where each customer fails a known set of conditions.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Callable
-from types import SimpleNamespace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ from carteiro.columns import CustomerAudit, Invoice
 from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.engine import Audit
 from carteiro.sender.settings import sender_password, sender_settings
+from carteiro.sender.smtp import Stage, TlsInfo
 from carteiro.views import coverage as coverage_view
 from carteiro.views import data as data_view
 from carteiro.views import diagnosis as diagnosis_view
@@ -487,19 +490,27 @@ def test_sender_settings_and_password(audit: Audit) -> None:
 
 
 def test_smtp_result_rows() -> None:
-    stages = [SimpleNamespace(label="Conexão", ok=True, elapsed_ms=12.4, code=None, text=""),
-              SimpleNamespace(label="AUTH", ok=False, elapsed_ms=1234.0, code=535,
-                              text="5.7.8 authentication failed")]
+    stages = [Stage("connect", True, 12.4),
+              Stage("auth", False, 1234.0, 535, "5.7.8 authentication failed")]
     rows = sender_test_view.smtp_stage_rows(stages)
     assert rows["Resultado"].tolist() == [labels_view.ICON_OK, labels_view.ICON_FAIL]
     assert rows["Tempo"].tolist() == ["12 ms", "1.234 ms"]
-    tls = SimpleNamespace(protocol="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384",
-                          subject="CN=smtp", issuer="CN=CA", not_after="2027-01-31T12:00:00+00:00",
-                          names=("smtp.provedor.com.br",), verified=True)
+    tls = TlsInfo(protocol="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", subject="CN=smtp",
+                  issuer="CN=CA", not_after="2027-01-31T12:00:00+00:00",
+                  names=("smtp.provedor.com.br",), verified=True)
     table = sender_test_view.tls_rows(tls).set_index("Campo")["Valor"]
     assert table["Válido até"] == "31/01/2027"
     assert table["Certificado verificado"] == "Sim"
     assert sender_test_view.tls_rows(None).empty
+
+
+def test_the_views_do_not_load_the_smtp_dialogue() -> None:
+    """The sender-test tables name the SMTP types for the type checker only."""
+    code = ("import sys, carteiro.views.settings, carteiro.views.sender_test; "
+            "print(sorted(m for m in sys.modules if m.startswith('carteiro.sender.smtp')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip() == "[]"
 
 
 def test_sender_tests_view(audit: Audit) -> None:

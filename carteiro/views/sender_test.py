@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,9 +14,12 @@ from carteiro import formatting as fmt
 from carteiro.rules.engine import Audit
 from carteiro.views.labels import ICON_FAIL, ICON_OK, sender_labels
 
+if TYPE_CHECKING:  # the SMTP dialogue is imported only when a test runs
+    from carteiro.sender.smtp import Stage, TlsInfo
 
-def smtp_stage_rows(stages: Sequence[Any]) -> pd.DataFrame:
-    """One row per SMTP stage of a test result (``carteiro.smtp_test.Stage``)."""
+
+def smtp_stage_rows(stages: Sequence[Stage]) -> pd.DataFrame:
+    """One row per SMTP stage of a test result."""
     return pd.DataFrame({
         "Etapa": [stage.label for stage in stages],
         "Resultado": [ICON_OK if stage.ok else ICON_FAIL for stage in stages],
@@ -26,8 +29,8 @@ def smtp_stage_rows(stages: Sequence[Any]) -> pd.DataFrame:
     })
 
 
-def tls_rows(tls: Any) -> pd.DataFrame:
-    """The TLS details of a test result (``carteiro.smtp_test.TlsInfo``), as label/value."""
+def tls_rows(tls: TlsInfo | None) -> pd.DataFrame:
+    """The TLS details of a test result, as label/value."""
     if tls is None:
         return pd.DataFrame(columns=["Campo", "Valor"])
     not_after = "—"
