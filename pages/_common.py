@@ -485,24 +485,28 @@ def show_alerts(audit: Audit) -> None:
         )
 
 
-def table(frame: pd.DataFrame, labels: Mapping[str, str], *, money: Sequence[str] = (),
+def table(frame: pd.DataFrame, headers: Mapping[str, str], *, money: Sequence[str] = (),
           integers: Sequence[str] = (), percent: Sequence[str] = (),
           dates: Sequence[str] = (), ids: Sequence[str] = (), key: str | None = None,
           selectable: bool = False, height: int | str = "auto",
           column_config: Mapping[str, Any] | None = None) -> Any:
-    """``st.dataframe`` with pt-BR headers and formats: dates ``dd/mm/aaaa`` through
-    ``column_config``; money, counts and shares through a Styler (the values underneath stay
-    numbers, so the columns sort right)."""
+    """``st.dataframe`` with pt-BR headers (``headers``: column → header, the view's
+    ``*_HEADERS``) and formats: dates ``dd/mm/aaaa`` through ``column_config``; money, counts and
+    shares through a Styler (the values underneath stay numbers, so the columns sort right). A
+    ``column_config`` entry without a label takes the column's header."""
     config: dict[str, Any] = {}
     for column in frame.columns:
-        label = labels.get(column, column)
+        label = headers.get(column, column)
         if column in dates:
             config[column] = st.column_config.DateColumn(label, format="DD/MM/YYYY")
         elif column in ids:
             config[column] = st.column_config.NumberColumn(label, format="%d")
         else:
             config[column] = label
-    config.update(column_config or {})
+    for column, settings in (column_config or {}).items():
+        if isinstance(settings, Mapping) and settings.get("label") is None:
+            settings = {**settings, "label": headers.get(column, column)}
+        config[column] = settings
     data: Any = frame
     if money or integers or percent:
         data = tables_view.pt_br_styler(frame, money=money, integers=integers, percent=percent)

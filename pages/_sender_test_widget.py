@@ -40,10 +40,10 @@ def _show_result(result: Any) -> None:
     for warning in result.warnings:
         st.warning(warning)
     st.markdown("**Etapas do diálogo SMTP**")
-    common.table(views.smtp_stage_rows(result.stages), {}, key="smtp_stages")
+    common.table(views.smtp_stage_rows(result.stages), views.STAGE_HEADERS, key="smtp_stages")
     if result.tls is not None:
         st.markdown("**TLS**")
-        common.table(views.tls_rows(result.tls), {}, key="smtp_tls")
+        common.table(views.tls_rows(result.tls), views.TLS_HEADERS, key="smtp_tls")
     with st.expander("Transcrição da conversa com o servidor (sem a senha)"):
         st.code("\n".join(result.transcript) or "(vazia)", language=None)
 
@@ -134,4 +134,5 @@ def render(ctx: common.AppContext) -> None:
     if history.empty:
         st.caption("Nenhum teste registrado para este banco do ERP.")
     else:
-        common.table(views.sender_tests_view(history, audit), {}, key="smtp_history")
+        common.table(views.sender_tests_view(history, audit), views.SENDER_TEST_HEADERS,
+                     key="smtp_history")

@@ -41,17 +41,16 @@ st.plotly_chart(
 breakdown_counts = [coverage_view.Breakdown.INVOICES, coverage_view.Breakdown.ELIGIBLE,
                     coverage_view.Breakdown.NOT_ELIGIBLE, coverage_view.Breakdown.CUSTOMERS]
 left, right = st.columns(2, gap="large")
-for column, title, label, frame, key in (
-    (left, "Por forma de cobrança", "Forma de cobrança", coverage_view.coverage_by_method(audit),
-     "method"),
-    (right, "Por status do serviço", "Status do serviço",
+for column, title, headers, frame, key in (
+    (left, "Por forma de cobrança", coverage_view.METHOD_BREAKDOWN_HEADERS,
+     coverage_view.coverage_by_method(audit), "method"),
+    (right, "Por status do serviço", coverage_view.STATUS_BREAKDOWN_HEADERS,
      coverage_view.coverage_by_service_status(audit), "status"),
 ):
     with column:
         st.subheader(title)
         st.plotly_chart(figures_view.coverage_breakdown_figure(frame), width="stretch",
                         config=common.PLOTLY_CONFIG, key=f"chart_{key}")
-        common.table(frame, {coverage_view.Breakdown.LABEL: label,
-                             **coverage_view.BREAKDOWN_LABELS},
+        common.table(frame, headers,
                      money=[coverage_view.Breakdown.AMOUNT], integers=breakdown_counts,
                      percent=[coverage_view.Breakdown.SHARE], key=f"table_{key}")

@@ -24,16 +24,19 @@ if summary.empty:
     st.stop()
 
 st.markdown(f"**{fmt.integer(len(audit.problems))}** problemas encontrados.")
-common.table(summary, {}, integers=["Ocorrências"], key="data_summary")
+common.table(summary, data_view.PROBLEM_HEADERS, integers=[data_view.ProblemRow.COUNT],
+             key="data_summary")
 
-kinds = st.multiselect("Tipo de problema", sorted(summary["Problema"].unique()),
+kinds = st.multiselect("Tipo de problema", sorted(summary[data_view.ProblemRow.KIND].unique()),
                        placeholder="Todos", key="data_kinds")
 problems = data_view.problems_view(audit, kinds)
-common.table(problems.head(tables_view.TABLE_ROW_LIMIT), {}, key="data_problems", height=420)
+common.table(problems.head(tables_view.TABLE_ROW_LIMIT), data_view.PROBLEM_HEADERS,
+             key="data_problems", height=420)
 if len(problems) > tables_view.TABLE_ROW_LIMIT:
     st.caption(f"A tabela mostra os primeiros {fmt.integer(tables_view.TABLE_ROW_LIMIT)} de "
                f"{fmt.integer(len(problems))}; a exportação inclui todos.")
 st.download_button(
-    "Baixar CSV", data=lambda: export.to_excel_csv(problems), file_name="carteiro-dados.csv",
+    "Baixar CSV", data=lambda: export.to_excel_csv(problems, data_view.PROBLEM_HEADERS),
+    file_name="carteiro-dados.csv",
     mime="text/csv", on_click="ignore", icon=":material/download:", key="data_download",
 )

@@ -88,7 +88,7 @@ else:
             st.markdown(line)
 
     st.subheader("Faturas no período")
-    common.table(d.invoices, diagnosis_view.INVOICE_LABELS,
+    common.table(d.invoices, diagnosis_view.INVOICE_HEADERS,
                  money=[diagnosis_view.InvoiceView.AMOUNT],
                  dates=[diagnosis_view.InvoiceView.DUE_DATE, diagnosis_view.InvoiceView.PAID_ON],
                  ids=[diagnosis_view.InvoiceView.ID, diagnosis_view.InvoiceView.SERVICE_ID],
@@ -102,7 +102,7 @@ else:
         st.caption("Uma linha por fatura e regra ativa da sua forma de cobrança (vencimento "
                    "+ dias da regra). O aviso só sai se a fatura estiver em aberto no dia e "
                    f"passar nas {CONDITIONS_IN_WORDS}.")
-        common.table(d.send_dates, diagnosis_view.SEND_LABELS,
+        common.table(d.send_dates, diagnosis_view.SEND_HEADERS,
                      dates=[diagnosis_view.SendView.SEND_DATE],
                      ids=[diagnosis_view.SendView.INVOICE_ID], key="diag_send_dates")
 
@@ -110,7 +110,7 @@ st.subheader("Destinatários")
 if d.recipients.empty:
     st.warning("O cliente não tem e-mail no cadastro nem contatos.")
 else:
-    common.table(d.recipients, diagnosis_view.RECIPIENT_LABELS, key="diag_recipients")
+    common.table(d.recipients, diagnosis_view.RECIPIENT_HEADERS, key="diag_recipients")
 
 st.subheader("Últimos e-mails enviados (registro do ERP)")
 try:
@@ -121,9 +121,8 @@ else:
     if history.empty:
         st.caption("Nenhum e-mail registrado para este cliente.")
     else:
-        common.table(history, diagnosis_view.LOG_LABELS, ids=[diagnosis_view.LogView.INVOICE_ID],
+        common.table(history, diagnosis_view.LOG_HEADERS, ids=[diagnosis_view.LogView.INVOICE_ID],
                      key="diag_log", column_config={
                          diagnosis_view.LogView.SENT_AT: st.column_config.DatetimeColumn(
-                             diagnosis_view.LOG_LABELS[diagnosis_view.LogView.SENT_AT],
                              format="DD/MM/YYYY HH:mm"),
                      })

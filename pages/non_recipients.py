@@ -83,18 +83,17 @@ st.markdown(summary)
 st.caption("Selecione uma linha para abrir o diagnóstico do cliente.")
 
 event = common.table(
-    non_recipients_view.export_frame(shown), non_recipients_view.SUPPORT_LABELS,
+    non_recipients_view.export_frame(shown), non_recipients_view.SUPPORT_HEADERS,
     money=[non_recipients_view.Cust.AMOUNT], ids=[non_recipients_view.Cust.ID], key="nr_table",
     selectable=True, height=460,
     column_config={
-        non_recipients_view.Cust.ID: st.column_config.NumberColumn("ID", format="%d", width=70),
-        non_recipients_view.Cust.NAME: st.column_config.TextColumn("Cliente", width="medium"),
+        non_recipients_view.Cust.ID: st.column_config.NumberColumn(format="%d", width=70),
+        non_recipients_view.Cust.NAME: st.column_config.TextColumn(width="medium"),
         non_recipients_view.Cust.INVOICES: st.column_config.NumberColumn(
-            "Faturas", format="%d", width=70, help="Faturas no período"),
+            format="%d", width=70, help="Faturas no período"),
         non_recipients_view.Cust.ELIGIBLE: st.column_config.NumberColumn(
-            "Com aviso", format="%d", width=80, help="Faturas que recebem o aviso"),
-        non_recipients_view.Cust.REASONS: st.column_config.TextColumn("Todos os motivos",
-                                                                      width="large"),
+            format="%d", width=80, help="Faturas que recebem o aviso"),
+        non_recipients_view.Cust.REASONS: st.column_config.TextColumn(width="large"),
     },
 )
 picked = common.selected_row(event)
@@ -106,14 +105,14 @@ buttons = st.container(horizontal=True)
 buttons.download_button(
     f"Baixar CSV ({fmt.integer(len(rows))} clientes)",
     data=lambda: export.to_excel_csv(non_recipients_view.export_frame(rows),
-                                     non_recipients_view.SUPPORT_LABELS),
+                                     non_recipients_view.SUPPORT_HEADERS),
     file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
     icon=":material/download:", key="download_csv",
 )
 buttons.download_button(
     f"Baixar Excel ({fmt.integer(len(rows))} clientes)",
     data=lambda: export.to_xlsx(non_recipients_view.export_frame(rows),
-                                non_recipients_view.SUPPORT_LABELS, sheet="Não recebem"),
+                                non_recipients_view.SUPPORT_HEADERS, sheet="Não recebem"),
     file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     on_click="ignore", icon=":material/download:", key="download_xlsx",

@@ -58,7 +58,7 @@ reason_event = common.table(
     reasons[[reasons_view.ReasonRow.NUMBER, reasons_view.ReasonRow.LABEL,
              reasons_view.ReasonRow.CUSTOMERS, reasons_view.ReasonRow.INVOICES,
              reasons_view.ReasonRow.MENU_PATH]],
-    reasons_view.REASON_TABLE_LABELS,
+    reasons_view.REASON_HEADERS,
     integers=[reasons_view.ReasonRow.CUSTOMERS, reasons_view.ReasonRow.INVOICES],
     key="table_reasons", selectable=True,
 )
@@ -90,7 +90,7 @@ else:
         combos[[reasons_view.Combination.LABEL, reasons_view.Combination.SIZE,
                 reasons_view.Combination.CUSTOMERS, reasons_view.Combination.SHARE,
                 reasons_view.Combination.AMOUNT]],
-        reasons_view.COMBINATION_LABELS,
+        reasons_view.COMBINATION_HEADERS,
         integers=[reasons_view.Combination.SIZE, reasons_view.Combination.CUSTOMERS],
         percent=[reasons_view.Combination.SHARE], money=[reasons_view.Combination.AMOUNT],
         key="table_combinations", selectable=True,

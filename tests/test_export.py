@@ -16,7 +16,7 @@ from carteiro.views import non_recipients as non_recipients_view
 from tests.test_views import HYPERLINK_NAME, mixed_erp
 
 # The export's headers: the pt-BR labels of the visible columns, in the table's order.
-HEADERS = [non_recipients_view.SUPPORT_LABELS[c] for c in non_recipients_view.SUPPORT_COLUMNS]
+HEADERS = [non_recipients_view.SUPPORT_HEADERS[c] for c in non_recipients_view.SUPPORT_COLUMNS]
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def read_csv(data: bytes) -> pd.DataFrame:
 def test_csv_holds_exactly_the_filtered_rows(support: non_recipients_view.SupportData) -> None:
     rows = non_recipients_view.apply_filters(
         support, non_recipients_view.Filters(reasons=("no_valid_email",)))
-    data = to_excel_csv(non_recipients_view.export_frame(rows), non_recipients_view.SUPPORT_LABELS)
+    data = to_excel_csv(non_recipients_view.export_frame(rows), non_recipients_view.SUPPORT_HEADERS)
     frame = read_csv(data)
     assert list(frame.columns) == HEADERS
     assert frame["ID"].astype(int).tolist() == rows[non_recipients_view.Cust.ID].astype(
@@ -47,14 +47,14 @@ def test_csv_neutralises_formulas_and_uses_decimal_comma(
     rows = non_recipients_view.apply_filters(support,
                                              non_recipients_view.Filters(query="hyperlink"))
     frame = read_csv(to_excel_csv(non_recipients_view.export_frame(rows),
-                                  non_recipients_view.SUPPORT_LABELS))
+                                  non_recipients_view.SUPPORT_HEADERS))
     assert frame["Cliente"].tolist() == ["'" + HYPERLINK_NAME]
     assert frame["Em aberto sem aviso (R$)"].tolist() == ["99,9"]
 
 
 def test_xlsx_holds_the_rows_as_text_not_formulas(support: non_recipients_view.SupportData) -> None:
     rows = non_recipients_view.apply_filters(support, non_recipients_view.Filters())
-    data = to_xlsx(non_recipients_view.export_frame(rows), non_recipients_view.SUPPORT_LABELS,
+    data = to_xlsx(non_recipients_view.export_frame(rows), non_recipients_view.SUPPORT_HEADERS,
                    sheet="Não recebem")
     book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book["Não recebem"]

@@ -302,7 +302,7 @@ def test_export_frame_is_the_visible_columns(support: non_recipients_view.Suppor
                                              non_recipients_view.Filters(cities=("Varginha",)))
     out = non_recipients_view.export_frame(rows)
     assert tuple(out.columns) == non_recipients_view.SUPPORT_COLUMNS
-    assert set(non_recipients_view.SUPPORT_LABELS) == set(non_recipients_view.SUPPORT_COLUMNS)
+    assert set(non_recipients_view.SUPPORT_HEADERS) == set(non_recipients_view.SUPPORT_COLUMNS)
     assert ids(out) == {4, 5, 10}
 
 
@@ -446,19 +446,43 @@ def test_email_log_reads_accepted_like_every_other_flag() -> None:
 
 
 def test_configuration_views(audit: Audit) -> None:
-    methods = settings_view.methods_view(audit).set_index("ID")
-    assert methods.loc[1, "Regras ativas"] == 3
-    assert methods.loc[1, "Dias das regras (em relação ao vencimento)"] == "-3, 0, +3"
-    assert methods.loc[2, "Remetente disponível"] == labels_view.ICON_FAIL
-    assert methods.loc[1, "Status do Serviço para Envio"].startswith("Padrão")
+    method = settings_view.MethodRow
+    methods = settings_view.methods_view(audit).set_index(method.ID)
+    assert methods.loc[1, method.ACTIVE_RULES] == 3
+    assert methods.loc[1, method.RULE_DAYS] == "-3, 0, +3"
+    assert methods.loc[2, method.SENDER_AVAILABLE] == labels_view.ICON_FAIL
+    assert methods.loc[1, method.SEND_STATUSES].startswith("Padrão")
     orphans = settings_view.methods_without_rules(audit)
-    assert orphans["Forma de cobrança"].tolist() == [labels_view.NO_METHOD_LABEL]
-    senders = settings_view.senders_view(audit).set_index("ID")
-    assert senders.loc[2, "Ativo"] == "Não" and senders.loc[2, "Usado por"] == "Carnê"
+    assert orphans[coverage_view.Breakdown.LABEL].tolist() == [labels_view.NO_METHOD_LABEL]
+    assert orphans[coverage_view.Breakdown.INVOICES].tolist() == [1]
+    sender = settings_view.SenderRow
+    senders = settings_view.senders_view(audit).set_index(sender.ID)
+    assert senders.loc[2, sender.ACTIVE] == "Não" and senders.loc[2, sender.USED_BY] == "Carnê"
     routines = settings_view.routines_view(audit)
-    assert routines["Envia e-mail de cobrança"].tolist() == ["Sim", "Não"]
-    assert settings_view.rules_view(audit)["Quando"].tolist()[:3] == [
+    assert routines[settings_view.RoutineRow.SENDS_BILLING].tolist() == ["Sim", "Não"]
+    assert settings_view.rules_view(audit)[settings_view.RuleRow.WHEN].tolist()[:3] == [
         "3 dias antes do vencimento", "no dia do vencimento", "3 dias depois do vencimento"]
+
+
+@pytest.mark.parametrize(("build", "headers"), [
+    (settings_view.routines_view, settings_view.ROUTINE_HEADERS),
+    (settings_view.senders_view, settings_view.SENDER_HEADERS),
+    (settings_view.methods_view, settings_view.METHOD_HEADERS),
+    (settings_view.rules_view, settings_view.RULE_HEADERS),
+    (settings_view.methods_without_rules, coverage_view.METHOD_BREAKDOWN_HEADERS),
+    (coverage_view.coverage_by_method, coverage_view.METHOD_BREAKDOWN_HEADERS),
+    (coverage_view.coverage_by_service_status, coverage_view.STATUS_BREAKDOWN_HEADERS),
+    (coverage_view.coverage_by_due_date, coverage_view.BREAKDOWN_HEADERS),
+    (data_view.problem_summary, data_view.PROBLEM_HEADERS),
+    (data_view.problems_view, data_view.PROBLEM_HEADERS),
+    (lambda a: diagnosis_view.diagnosis(a, 8).invoices, diagnosis_view.INVOICE_HEADERS),
+    (lambda a: diagnosis_view.diagnosis(a, 8).send_dates, diagnosis_view.SEND_HEADERS),
+    (lambda a: diagnosis_view.diagnosis(a, 8).recipients, diagnosis_view.RECIPIENT_HEADERS),
+])
+def test_every_shown_column_has_a_header(audit: Audit, build: Callable[[Audit], pd.DataFrame],
+                                         headers: dict[str, str]) -> None:
+    """A frame names its columns in its class; the page shows them with these headers."""
+    assert set(build(audit).columns) <= set(headers)
 
 
 def test_problem_views(run: Callable[..., Audit]) -> None:
@@ -466,12 +490,13 @@ def test_problem_views(run: Callable[..., Audit]) -> None:
     erp.add("fatura", id_fatura=3000, id_cliente=777, id_cliente_servico=None,
             id_forma_cobranca=1, data_vencimento="2024-03-15", valor=10, status="estranho")
     audit = run(erp)
+    problem = data_view.ProblemRow
     summary = data_view.problem_summary(audit)
-    assert summary["Ocorrências"].sum() == len(audit.problems) > 0
-    assert "Valor desconhecido" in set(summary["Problema"])
+    assert summary[problem.COUNT].sum() == len(audit.problems) > 0
+    assert "Valor desconhecido" in set(summary[problem.KIND])
     only = data_view.problems_view(audit, ["Valor desconhecido"])
-    assert set(only["Problema"]) == {"Valor desconhecido"}
-    assert "3000" in set(only["Id"])
+    assert set(only[problem.KIND]) == {"Valor desconhecido"}
+    assert "3000" in set(only[problem.ID])
     # The unknown customer is searchable and has a (partial) diagnosis.
     index = non_recipients_view.customer_index(audit)
     assert 777 in ids(index)
@@ -493,12 +518,15 @@ def test_smtp_result_rows() -> None:
     stages = [Stage("connect", True, 12.4),
               Stage("auth", False, 1234.0, 535, "5.7.8 authentication failed")]
     rows = sender_test_view.smtp_stage_rows(stages)
-    assert rows["Resultado"].tolist() == [labels_view.ICON_OK, labels_view.ICON_FAIL]
-    assert rows["Tempo"].tolist() == ["12 ms", "1.234 ms"]
+    assert rows[sender_test_view.StageRow.RESULT].tolist() == [labels_view.ICON_OK,
+                                                                labels_view.ICON_FAIL]
+    assert rows[sender_test_view.StageRow.ELAPSED].tolist() == ["12 ms", "1.234 ms"]
+    assert set(rows.columns) == set(sender_test_view.STAGE_HEADERS)
     tls = TlsInfo(protocol="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", subject="CN=smtp",
                   issuer="CN=CA", not_after="2027-01-31T12:00:00+00:00",
                   names=("smtp.provedor.com.br",), verified=True)
-    table = sender_test_view.tls_rows(tls).set_index("Campo")["Valor"]
+    tls_row = sender_test_view.TlsRow
+    table = sender_test_view.tls_rows(tls).set_index(tls_row.FIELD)[tls_row.VALUE]
     assert table["Válido até"] == "31/01/2027"
     assert table["Certificado verificado"] == "Sim"
     assert sender_test_view.tls_rows(None).empty
@@ -520,10 +548,15 @@ def test_sender_tests_view(audit: Audit) -> None:
         "port": [587], "security": ["tls"], "from_addr": ["a@b.com"], "recipient": ["c@d.com"],
         "success": [False], "failed_stage": ["auth"], "message": ["Senha recusada"],
     })
+    col = sender_test_view.SenderTestRow
     view = sender_test_view.sender_tests_view(history, audit)
-    assert view.iloc[0]["Quando"] == "05/03/2024 09:00:00"  # America/Sao_Paulo
-    assert view.iloc[0]["Remetente"] == "Gmail antigo (id 2)"
-    assert view.iloc[0]["Resultado"].startswith(labels_view.ICON_FAIL)
+    assert view.iloc[0][col.WHEN] == "05/03/2024 09:00:00"  # America/Sao_Paulo
+    assert view.iloc[0][col.SENDER] == "Gmail antigo (id 2)"
+    assert view.iloc[0][col.SERVER] == "smtp.gmail.com:587 (tls)"
+    assert view.iloc[0][col.RESULT].startswith(labels_view.ICON_FAIL)
+    assert list(view.columns) == list(sender_test_view.SENDER_TEST_HEADERS)
+    empty = sender_test_view.sender_tests_view(history.iloc[0:0], audit)
+    assert list(empty.columns) == list(sender_test_view.SENDER_TEST_HEADERS)
 
 
 # ---- Helpers ---------------------------------------------------------------------------------
@@ -560,5 +593,7 @@ def test_empty_period(run: Callable[..., Audit]) -> None:
     assert support.table.empty
     assert non_recipients_view.apply_filters(support, non_recipients_view.Filters(query="x")).empty
     assert coverage_view.coverage_by_method(audit).empty
+    orphans = settings_view.methods_without_rules(audit)
+    assert orphans.empty and list(orphans.columns) == list(settings_view.ORPHAN_COLUMNS)
     assert coverage_view.coverage_by_due_date(audit)[coverage_view.Breakdown.INVOICES].sum() == 0
     assert non_recipients_view.filter_options(support).reasons == ()

@@ -11,4 +11,9 @@ One module per page — :mod:`~carteiro.views.coverage`, :mod:`~carteiro.views.r
 :mod:`~carteiro.views.labels`; :mod:`~carteiro.views.tables` formats tables in pt-BR and
 :mod:`~carteiro.views.figures` draws the Plotly figures. The choices the issue leaves open are
 written in the module they concern.
+
+Every frame a page shows names its columns once: a class of ``Final`` column names (``Breakdown``,
+``Cust``, ``SenderRow``…) and, right under it, a ``*_HEADERS`` dict of their pt-BR headers, which
+the page passes to ``common.table`` (and the export). ``*_LABELS`` dicts name values, not
+columns (a code → its words).
 """

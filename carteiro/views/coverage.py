@@ -136,7 +136,7 @@ class Breakdown:
     DUE_DATE: Final = "due_date"
 
 
-BREAKDOWN_LABELS: Final[dict[str, str]] = {
+BREAKDOWN_HEADERS: Final[dict[str, str]] = {
     Breakdown.INVOICES: "Faturas",
     Breakdown.ELIGIBLE: "Com aviso",
     Breakdown.NOT_ELIGIBLE: "Sem aviso",
@@ -145,23 +145,30 @@ BREAKDOWN_LABELS: Final[dict[str, str]] = {
     Breakdown.AMOUNT: "Em aberto sem aviso",
     Breakdown.DUE_DATE: "Vencimento",
 }
+METHOD_BREAKDOWN_HEADERS: Final = {Breakdown.LABEL: "Forma de cobrança", **BREAKDOWN_HEADERS}
+STATUS_BREAKDOWN_HEADERS: Final = {Breakdown.LABEL: "Status do serviço", **BREAKDOWN_HEADERS}
 
 
-def amount_without_notice(inv: pd.DataFrame) -> np.ndarray:
+def _amount_without_notice(inv: pd.DataFrame) -> np.ndarray:
     """Per invoice: its amount when it is unpaid and gets no notice, else 0."""
     return np.where(~inv[Invoice.ELIGIBLE].to_numpy(dtype=bool)
                     & inv[Invoice.UNPAID].to_numpy(dtype=bool),
                     inv[Invoice.AMOUNT].fillna(0.0).to_numpy(dtype=float), 0.0)
 
 
-def _breakdown(audit: Audit, labels: pd.Series) -> pd.DataFrame:
+def breakdown(audit: Audit, labels: pd.Series,
+              selected: np.ndarray | None = None) -> pd.DataFrame:
+    """Invoices in scope (or the ``selected`` ones) per label (one per invoice): with and
+    without notice, share, customers and open amount without notice; largest first."""
     inv = audit.invoices
     frame = pd.DataFrame({
         Breakdown.LABEL: labels.to_numpy(),
         Breakdown.ELIGIBLE: inv[Invoice.ELIGIBLE].to_numpy(dtype=int),
-        Breakdown.AMOUNT: amount_without_notice(inv),
+        Breakdown.AMOUNT: _amount_without_notice(inv),
         "_customer": inv[Invoice.CUSTOMER_ID].to_numpy(),
     })
+    if selected is not None:
+        frame = frame[selected]
     grouped = frame.groupby(Breakdown.LABEL, sort=False).agg(
         **{Breakdown.INVOICES: (Breakdown.ELIGIBLE, "size"),
            Breakdown.ELIGIBLE: (Breakdown.ELIGIBLE, "sum"),
@@ -180,12 +187,12 @@ def _breakdown(audit: Audit, labels: pd.Series) -> pd.DataFrame:
 
 def coverage_by_method(audit: Audit) -> pd.DataFrame:
     """Invoices in scope per billing method: with and without notice, share, open amount."""
-    return _breakdown(audit, invoice_method_labels(audit))
+    return breakdown(audit, invoice_method_labels(audit))
 
 
 def coverage_by_service_status(audit: Audit) -> pd.DataFrame:
     """Invoices in scope per service status (by its ERP description)."""
-    return _breakdown(audit, invoice_status_labels(audit))
+    return breakdown(audit, invoice_status_labels(audit))
 
 
 def coverage_by_due_date(audit: Audit) -> pd.DataFrame:

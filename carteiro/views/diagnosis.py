@@ -28,8 +28,10 @@ from carteiro.views.labels import (
     ICON_OK,
     MASK_LABELS,
     SERVICE_MISSING,
+    icons,
     invoice_method_labels,
     invoice_status_labels,
+    labelled,
     offset_labels,
     yes_no,
 )
@@ -70,7 +72,7 @@ class InvoiceView:
     REASONS: Final = "reason_labels"
 
 
-INVOICE_LABELS: Final[dict[str, str]] = {
+INVOICE_HEADERS: Final[dict[str, str]] = {
     InvoiceView.ID: "Fatura",
     InvoiceView.DUE_DATE: "Vencimento",
     InvoiceView.AMOUNT: "Valor",
@@ -93,7 +95,7 @@ class SendView:
     SENT: Final = "expected"
 
 
-SEND_LABELS: Final[dict[str, str]] = {
+SEND_HEADERS: Final[dict[str, str]] = {
     SendView.INVOICE_ID: "Fatura",
     SendView.SEND_DATE: "Data de envio",
     SendView.WHEN: "Regra",
@@ -112,7 +114,7 @@ class RecipientView:
     RECEIVES: Final = "receives"
 
 
-RECIPIENT_LABELS: Final[dict[str, str]] = {
+RECIPIENT_HEADERS: Final[dict[str, str]] = {
     RecipientView.ORIGIN: "Origem",
     RecipientView.NAME: "Nome",
     RecipientView.EMAIL: "E-mail",
@@ -201,14 +203,12 @@ def _invoice_rows(audit: Audit, selected: np.ndarray) -> pd.DataFrame:
         InvoiceView.ID: inv[Invoice.ID].astype("Int64").to_numpy(),
         InvoiceView.DUE_DATE: inv[Invoice.DUE_DATE].to_numpy(),
         InvoiceView.AMOUNT: inv[Invoice.AMOUNT].to_numpy(dtype=float, na_value=np.nan),
-        InvoiceView.STATUS: inv[Invoice.STATUS].astype("string").map(INVOICE_STATUS_LABELS)
-        .astype("string").fillna(inv[Invoice.STATUS].astype("string")).to_numpy(),
+        InvoiceView.STATUS: labelled(inv[Invoice.STATUS], INVOICE_STATUS_LABELS).to_numpy(),
         InvoiceView.PAID_ON: inv[Invoice.PAID_ON].to_numpy(),
         InvoiceView.METHOD: invoice_method_labels(audit)[selected].to_numpy(),
         InvoiceView.SERVICE_ID: inv[Invoice.SERVICE_ID].astype("Int64").to_numpy(),
         InvoiceView.SERVICE_STATUS: invoice_status_labels(audit)[selected].to_numpy(),
-        InvoiceView.ELIGIBLE: np.where(inv[Invoice.ELIGIBLE].to_numpy(dtype=bool), ICON_OK,
-                                       ICON_FAIL),
+        InvoiceView.ELIGIBLE: icons(inv[Invoice.ELIGIBLE]),
         InvoiceView.REASONS: MASK_LABELS[masks].astype(str) if len(masks) else np.array(
             [], dtype=str),
     })
@@ -232,13 +232,12 @@ def _recipient_rows(audit: Audit, customer_id: int) -> pd.DataFrame:
     allows = rec[Recipient.ALLOWS_EMAIL].astype(bool)
     valid = rec[Recipient.VALID_EMAIL].astype(bool)
     return pd.DataFrame({
-        RecipientView.ORIGIN: rec[Recipient.ORIGIN].astype("string").map(ORIGIN_LABELS)
-        .astype("string").fillna(rec[Recipient.ORIGIN].astype("string")).to_numpy(),
+        RecipientView.ORIGIN: labelled(rec[Recipient.ORIGIN], ORIGIN_LABELS).to_numpy(),
         RecipientView.NAME: rec[Recipient.NAME].astype("string").to_numpy(),
         RecipientView.EMAIL: rec[Recipient.EMAIL].astype("string").to_numpy(),
         RecipientView.ALLOWS: yes_no(allows).to_numpy(),
         RecipientView.VALID: yes_no(valid).to_numpy(),
-        RecipientView.RECEIVES: np.where((allows & valid).to_numpy(), ICON_OK, ICON_FAIL),
+        RecipientView.RECEIVES: icons(allows & valid),
     })
 
 
@@ -286,7 +285,7 @@ class LogView:
     ERROR: Final = EmailLogIn.ERROR
 
 
-LOG_LABELS: Final[dict[str, str]] = {
+LOG_HEADERS: Final[dict[str, str]] = {
     LogView.SENT_AT: "Enviado em",
     LogView.ADDRESS: "Destino",
     LogView.DOCUMENT_TYPE: "Documento",

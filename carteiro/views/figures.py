@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from carteiro import formatting as fmt
-from carteiro.views.coverage import Breakdown
-from carteiro.views.reasons import Funnel, ReasonRow
+from carteiro.views.coverage import BREAKDOWN_HEADERS, Breakdown
+from carteiro.views.reasons import REASON_HEADERS, Funnel, ReasonRow
 
 COLOR_OK: Final = "#2e7d32"
 COLOR_FAIL: Final = "#c62828"
@@ -62,8 +62,8 @@ def coverage_by_due_date_figure(frame: pd.DataFrame) -> go.Figure:
     share = [fmt.percent(s) if not pd.isna(s) else "—" for s in frame[Breakdown.SHARE]]
     custom = np.column_stack([day_text, share, _integers(frame[Breakdown.INVOICES])])
     fig = go.Figure()
-    for column, name, color in ((Breakdown.ELIGIBLE, "Com aviso", COLOR_OK),
-                                (Breakdown.NOT_ELIGIBLE, "Sem aviso", COLOR_FAIL)):
+    for column, color in ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL)):
+        name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             x=days, y=frame[column], name=name, marker_color=color, customdata=custom,
             hovertemplate=(f"<b>%{{customdata[0]}}</b><br>{name}: %{{y:,.0f}} de "
@@ -71,8 +71,8 @@ def coverage_by_due_date_figure(frame: pd.DataFrame) -> go.Figure:
                            "<extra></extra>"),
         )
     fig.update_layout(barmode="stack", bargap=0.15)
-    fig.update_xaxes(tickformat="%d/%m", title_text="Vencimento")
-    fig.update_yaxes(title_text="Faturas", tickformat=",d")
+    fig.update_xaxes(tickformat="%d/%m", title_text=BREAKDOWN_HEADERS[Breakdown.DUE_DATE])
+    fig.update_yaxes(title_text=BREAKDOWN_HEADERS[Breakdown.INVOICES], tickformat=",d")
     return _layout(fig, height=340)
 
 
@@ -86,8 +86,8 @@ def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Fig
     custom = np.column_stack([share, _integers(top[Breakdown.INVOICES]),
                               [fmt.money(a) for a in top[Breakdown.AMOUNT]]])
     fig = go.Figure()
-    for column, name, color in ((Breakdown.ELIGIBLE, "Com aviso", COLOR_OK),
-                                (Breakdown.NOT_ELIGIBLE, "Sem aviso", COLOR_FAIL)):
+    for column, color in ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL)):
+        name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             y=top[Breakdown.LABEL], x=top[column], name=name, orientation="h",
             marker_color=color, customdata=custom,
@@ -96,7 +96,7 @@ def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Fig
                            "%{customdata[2]}<extra></extra>"),
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="Faturas", tickformat=",d")
+    fig.update_xaxes(title_text=BREAKDOWN_HEADERS[Breakdown.INVOICES], tickformat=",d")
     fig.update_yaxes(automargin=True)
     return _layout(fig, height=max(220, 60 + 34 * len(top)))
 
@@ -132,8 +132,9 @@ def reasons_figure(frame: pd.DataFrame) -> go.Figure:
     labels = [f"{n}. {label}" for n, label in zip(failing[ReasonRow.NUMBER],
                                                    failing[ReasonRow.LABEL], strict=True)]
     fig = go.Figure()
-    for column, name, color in ((ReasonRow.CUSTOMERS, "Clientes", COLOR_CUSTOMERS),
-                                (ReasonRow.INVOICES, "Faturas", COLOR_INVOICES)):
+    for column, color in ((ReasonRow.CUSTOMERS, COLOR_CUSTOMERS),
+                          (ReasonRow.INVOICES, COLOR_INVOICES)):
+        name = REASON_HEADERS[column]
         fig.add_bar(
             y=labels, x=failing[column], name=name, orientation="h", marker_color=color,
             customdata=failing[ReasonRow.CODE].tolist(),

@@ -5,7 +5,8 @@ rule offsets, yes/no, joined lists)."""
 from __future__ import annotations
 
 import unicodedata
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ COMBINATION_SEPARATOR: Final = " + "
 ICON_OK: Final = "✅"
 ICON_FAIL: Final = "❌"
 ICON_NOT_EVALUATED: Final = "➖"
+YES_NO: Final[dict[bool, str]] = {True: "Sim", False: "Não"}
 
 # The reason labels of every 9-bit mask (bit i = REASON_CODES[i]), in the contract's order.
 MASK_LABELS: Final = np.array(
@@ -100,7 +102,20 @@ def offset_labels(days: pd.Series) -> pd.Series:
 
 
 def yes_no(series: pd.Series) -> pd.Series:
-    return series.map({True: "Sim", False: "Não"}).astype("string").fillna("—")
+    """«Sim» / «Não» of a flag column («—» where it is unknown)."""
+    return series.map(YES_NO).astype("string").fillna("—")
+
+
+def icons(flags: pd.Series | np.ndarray) -> np.ndarray:
+    """✅ / ❌ of a flag column."""
+    return np.where(np.asarray(flags, dtype=bool), ICON_OK, ICON_FAIL)
+
+
+def labelled(values: pd.Series, names: Mapping[Any, str] | pd.Series) -> pd.Series:
+    """The name of each value as people read it, or the value itself when it has none (a code
+    the dictionary does not know is shown as written; nulls stay NA)."""
+    text = values.astype("string")
+    return text.map(names).astype("string").fillna(text)
 
 
 def customers_phrase(count: int) -> str:
@@ -111,10 +126,6 @@ def customers_phrase(count: int) -> str:
 def signed_money(value: float) -> str:
     sign = "+" if value > 0 else "-" if value < 0 else ""
     return f"{sign}R$ {fmt.decimal(abs(value))}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Labels for billing methods and service statuses
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,8 +163,7 @@ def status_labels(audit: Audit) -> pd.Series:
 def invoice_status_labels(audit: Audit) -> pd.Series:
     """The service-status label of every invoice in scope."""
     inv = audit.invoices
-    prefix = inv[Invoice.SERVICE_STATUS].astype("string")
-    labels = prefix.map(status_labels(audit)).astype("string").fillna(prefix)
+    labels = labelled(inv[Invoice.SERVICE_STATUS], status_labels(audit))
     labels = labels.fillna(UNKNOWN_STATUS_LABEL)
     return labels.where(~inv[SERVICE_MISSING].to_numpy(dtype=bool), NO_SERVICE_LABEL)
 
@@ -170,7 +180,7 @@ def sender_labels(audit: Audit) -> pd.Series:
 
 
 def joined(keys: pd.Series, values: pd.Series, separator: str = LIST_SEPARATOR,
-            sort: bool = True) -> pd.Series:
+           sort: bool = True) -> pd.Series:
     """Distinct values per key, joined (sorted, or in their given order); keys with no value
     are absent. The join is one Arrow ``binary_join`` over list offsets (a groupby with a
     Python ``str.join`` per group took 27 s for a million customers)."""
@@ -183,8 +193,7 @@ def joined(keys: pd.Series, values: pd.Series, separator: str = LIST_SEPARATOR,
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     offsets = pa.array(np.r_[starts, len(k)].astype(np.int64), type=pa.int64())
     text = pa.array(pairs["v"].astype(object).to_numpy(), type=pa.large_string())
-    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text),
-                            pa.scalar(separator, pa.large_string()))
+    lists = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text),
+                           pa.scalar(separator, pa.large_string()))
     index = pd.Index(pairs["k"].iloc[starts].to_numpy(), name="k")
-    return pd.Series(joined.to_numpy(zero_copy_only=False), index=index, name="v",
-                     dtype=object)
+    return pd.Series(lists.to_numpy(zero_copy_only=False), index=index, name="v", dtype=object)

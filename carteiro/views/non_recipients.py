@@ -69,7 +69,7 @@ SUPPORT_COLUMNS: Final[tuple[str, ...]] = (
     Cust.ID, Cust.NAME, Cust.DOCUMENT, Cust.COVERAGE, Cust.PRIMARY, Cust.REASONS, Cust.AMOUNT,
     Cust.INVOICES, Cust.ELIGIBLE, Cust.METHODS, Cust.STATUSES, Cust.CITY, Cust.EMAILS,
 )
-SUPPORT_LABELS: Final[dict[str, str]] = {
+SUPPORT_HEADERS: Final[dict[str, str]] = {
     Cust.ID: "ID",
     Cust.NAME: "Cliente",
     Cust.DOCUMENT: "CPF/CNPJ",
@@ -332,5 +332,5 @@ def apply_filters(data: SupportData, filters: Filters) -> pd.DataFrame:
 
 def export_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """The visible columns of the non-recipients table, as exported (headers via
-    :data:`SUPPORT_LABELS`)."""
+    :data:`SUPPORT_HEADERS`)."""
     return rows[list(SUPPORT_COLUMNS)].reset_index(drop=True)

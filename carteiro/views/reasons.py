@@ -50,7 +50,7 @@ class ReasonRow:
     MENU_PATH: Final = "menu_path"
 
 
-REASON_TABLE_LABELS: Final[dict[str, str]] = {
+REASON_HEADERS: Final[dict[str, str]] = {
     ReasonRow.NUMBER: "Nº",
     ReasonRow.LABEL: "Motivo",
     ReasonRow.CUSTOMERS: "Clientes",
@@ -83,7 +83,7 @@ class Combination:
     AMOUNT: Final = "amount_without_notice"
 
 
-COMBINATION_LABELS: Final[dict[str, str]] = {
+COMBINATION_HEADERS: Final[dict[str, str]] = {
     Combination.LABEL: "Combinação de motivos",
     Combination.SIZE: "Motivos",
     Combination.CUSTOMERS: "Clientes",
