@@ -328,7 +328,8 @@ def test_filters_agree_with_a_row_by_row_reading(support: non_recipients_view.Su
     methods: dict[int, set[str]] = {}
     statuses: dict[int, set[str]] = {}
     for pairs, into in ((support.methods, methods), (support.statuses, statuses)):
-        for cid, label in zip(pairs[non_recipients_view.Cust.ID], pairs["label"], strict=True):
+        for cid, label in zip(pairs[non_recipients_view.Pair.ID],
+                              pairs[non_recipients_view.Pair.LABEL], strict=True):
             into.setdefault(int(cid), set()).add(str(label))
     cities = non_recipients_view.city_labels(support.table[non_recipients_view.Cust.CITY])
     for position, row in enumerate(support.table.to_dict("records")):

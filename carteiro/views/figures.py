@@ -23,6 +23,8 @@ COLOR_CUSTOMERS: Final = "#1565c0"
 COLOR_INVOICES: Final = "#90a4ae"
 COLOR_FUNNEL: Final = "#1565c0"
 FONT: Final = "Source Sans Pro, sans-serif"
+# The stacked bars of the coverage figures: invoices with notice, then without.
+_NOTICE_BARS: Final = ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL))
 
 
 def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
@@ -62,7 +64,7 @@ def coverage_by_due_date_figure(frame: pd.DataFrame) -> go.Figure:
     share = [fmt.percent(s) if not pd.isna(s) else "—" for s in frame[Breakdown.SHARE]]
     custom = np.column_stack([day_text, share, _integers(frame[Breakdown.INVOICES])])
     fig = go.Figure()
-    for column, color in ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL)):
+    for column, color in _NOTICE_BARS:
         name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             x=days, y=frame[column], name=name, marker_color=color, customdata=custom,
@@ -86,7 +88,7 @@ def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Fig
     custom = np.column_stack([share, _integers(top[Breakdown.INVOICES]),
                               [fmt.money(a) for a in top[Breakdown.AMOUNT]]])
     fig = go.Figure()
-    for column, color in ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL)):
+    for column, color in _NOTICE_BARS:
         name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             y=top[Breakdown.LABEL], x=top[column], name=name, orientation="h",

@@ -33,6 +33,7 @@ from carteiro.views.labels import (
     invoice_method_labels,
     invoice_status_labels,
     joined,
+    labelled,
     reason_bit,
 )
 
@@ -93,7 +94,7 @@ def customer_index(audit: Audit) -> pd.DataFrame:
     recipients = audit.data.recipients
     ids = customers[CustomerIn.ID].astype("Int64")
     emails = joined(recipients[Recipient.CUSTOMER_ID].astype("Int64"),
-                     recipients[Recipient.EMAIL].astype("string").str.strip(), "; ")
+                    recipients[Recipient.EMAIL].astype("string").str.strip(), "; ")
     out = pd.DataFrame({
         Cust.ID: ids.to_numpy(),
         Cust.NAME: customers[CustomerIn.NAME].astype("string").to_numpy(),
@@ -175,14 +176,27 @@ def customer_choice_label(row: Mapping[str, Any]) -> str:
     return " — ".join(parts)
 
 
+class Pair:
+    """Columns of the (customer, label) pairs the billing-method and service-status filters
+    read: one per distinct label among a customer's invoices in scope."""
+
+    ID: Final = Cust.ID
+    LABEL: Final = "label"
+
+
 @dataclass(frozen=True)
 class SupportData:
     """The non-recipients table (customers not covered or partial) and the per-invoice pairs
     its billing-method and service-status filters read."""
 
     table: pd.DataFrame
-    methods: pd.DataFrame  # customer_id, label
-    statuses: pd.DataFrame  # customer_id, label
+    methods: pd.DataFrame  # Pair columns
+    statuses: pd.DataFrame  # Pair columns
+
+
+def _pairs(customer_ids: pd.Series, labels: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({Pair.ID: customer_ids, Pair.LABEL: labels.reset_index(drop=True)}
+                        ).drop_duplicates().reset_index(drop=True)
 
 
 def support_data(audit: Audit, index: pd.DataFrame | None = None) -> SupportData:
@@ -193,14 +207,8 @@ def support_data(audit: Audit, index: pd.DataFrame | None = None) -> SupportData
     inv = audit.invoices
     in_table = inv[Invoice.CUSTOMER_ID].isin(affected[CustomerAudit.ID]).to_numpy(dtype=bool)
     cust_ids = inv.loc[in_table, Invoice.CUSTOMER_ID].astype("Int64").reset_index(drop=True)
-    method_pairs = pd.DataFrame({
-        Cust.ID: cust_ids,
-        "label": invoice_method_labels(audit)[in_table].reset_index(drop=True),
-    }).drop_duplicates()
-    status_pairs = pd.DataFrame({
-        Cust.ID: cust_ids,
-        "label": invoice_status_labels(audit)[in_table].reset_index(drop=True),
-    }).drop_duplicates()
+    method_pairs = _pairs(cust_ids, invoice_method_labels(audit)[in_table])
+    status_pairs = _pairs(cust_ids, invoice_status_labels(audit)[in_table])
 
     masks = affected[CustomerAudit.REASON_MASK].to_numpy(dtype=int)
     ids = affected[CustomerAudit.ID].astype("Int64")
@@ -210,15 +218,14 @@ def support_data(audit: Audit, index: pd.DataFrame | None = None) -> SupportData
         Cust.NAME: affected[CustomerAudit.NAME].astype("string").to_numpy(),
         Cust.DOCUMENT: affected[CustomerAudit.DOCUMENT].astype("string").to_numpy(),
         Cust.CITY: affected[CustomerAudit.CITY].astype("string").to_numpy(),
-        Cust.COVERAGE: affected[CustomerAudit.STATUS].astype("string").map(COVERAGE_LABELS)
-        .astype("string").to_numpy(),
+        Cust.COVERAGE: labelled(affected[CustomerAudit.STATUS], COVERAGE_LABELS).to_numpy(),
         Cust.INVOICES: affected[CustomerAudit.INVOICES].to_numpy(dtype=int),
         Cust.ELIGIBLE: affected[CustomerAudit.ELIGIBLE_INVOICES].to_numpy(dtype=int),
         Cust.PRIMARY: primary.astype("string").to_numpy(),
         Cust.REASONS: pd.array(MASK_LABELS[masks].tolist(), dtype="string"),
-        Cust.METHODS: ids.map(joined(method_pairs[Cust.ID], method_pairs["label"]))
+        Cust.METHODS: ids.map(joined(method_pairs[Pair.ID], method_pairs[Pair.LABEL]))
         .astype("string").to_numpy(),
-        Cust.STATUSES: ids.map(joined(status_pairs[Cust.ID], status_pairs["label"]))
+        Cust.STATUSES: ids.map(joined(status_pairs[Pair.ID], status_pairs[Pair.LABEL]))
         .astype("string").to_numpy(),
         Cust.AMOUNT: affected[CustomerAudit.AMOUNT_WITHOUT_NOTICE].to_numpy(dtype=float),
         Cust.MASK: masks,
@@ -236,8 +243,7 @@ def support_data(audit: Audit, index: pd.DataFrame | None = None) -> SupportData
         "id": table[Cust.ID].to_numpy(),
     }).sort_values(["coverage", "amount", "name", "id"], kind="stable")
     table = table.iloc[order.index.to_numpy()].reset_index(drop=True)
-    return SupportData(table=table, methods=method_pairs.reset_index(drop=True),
-                       statuses=status_pairs.reset_index(drop=True))
+    return SupportData(table=table, methods=method_pairs, statuses=status_pairs)
 
 
 @dataclass(frozen=True)
@@ -298,8 +304,8 @@ def filter_options(data: SupportData) -> FilterOptions:
         table) else 0
     return FilterOptions(
         reasons=tuple(c for c in REASON_CODES if present & reason_bit(c)),
-        methods=_sorted_text(data.methods["label"].astype(str).tolist()),
-        statuses=_sorted_text(data.statuses["label"].astype(str).tolist()),
+        methods=_sorted_text(data.methods[Pair.LABEL].astype(str).tolist()),
+        statuses=_sorted_text(data.statuses[Pair.LABEL].astype(str).tolist()),
         cities=_sorted_text(city_labels(table[Cust.CITY]).unique().tolist()),
         coverage=tuple(c for c in COVERAGE_ORDER
                        if c != "covered" and (table[Cust.COVERAGE_CODE] == c).any()),
@@ -323,7 +329,7 @@ def apply_filters(data: SupportData, filters: Filters) -> pd.DataFrame:
         keep &= city_labels(table[Cust.CITY]).isin(list(filters.cities)).to_numpy(dtype=bool)
     for pairs, chosen in ((data.methods, filters.methods), (data.statuses, filters.statuses)):
         if chosen:
-            ids = pairs.loc[pairs["label"].isin(list(chosen)), Cust.ID]
+            ids = pairs.loc[pairs[Pair.LABEL].isin(list(chosen)), Pair.ID]
             keep &= table[Cust.ID].isin(ids).to_numpy(dtype=bool)
     if filters.query.strip():
         keep &= search_mask(table, filters.query)
