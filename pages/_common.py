@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from carteiro import access, views
+from carteiro import access
 from carteiro import formatting as fmt
 from carteiro.erp.load import load_email_log
 from carteiro.erp.source import DataSource, demo_db_path, resolve_source
@@ -32,6 +32,8 @@ from carteiro.errors import CarteiroError, DataSourceError
 from carteiro.period import Period
 from carteiro.rules.audit import run_audit
 from carteiro.rules.engine import Audit
+from carteiro.views import non_recipients as non_recipients_view
+from carteiro.views import tables as tables_view
 
 log = logging.getLogger("carteiro.app")
 
@@ -432,19 +434,19 @@ def previous_audit(ctx: AppContext) -> Audit | None:
 
 @st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
 def _customer_index(key: tuple[Any, ...], _audit: Audit) -> pd.DataFrame:
-    return views.customer_index(_audit)
+    return non_recipients_view.customer_index(_audit)
 
 
 @st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
-def _support_data(key: tuple[Any, ...], _audit: Audit) -> views.SupportData:
-    return views.support_data(_audit, _customer_index(key, _audit))
+def _support_data(key: tuple[Any, ...], _audit: Audit) -> non_recipients_view.SupportData:
+    return non_recipients_view.support_data(_audit, _customer_index(key, _audit))
 
 
 @st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=24, show_spinner=False)
 def _capacity(key: tuple[Any, ...], daily_cap: int | None, _audit: Audit) -> pd.DataFrame:
-    from carteiro.views import capacity
+    from carteiro.views import capacity as capacity_view
 
-    return capacity.capacity_table(_audit, daily_cap=daily_cap)
+    return capacity_view.capacity_table(_audit, daily_cap=daily_cap)
 
 
 def capacity_table(ctx: AppContext, daily_cap: int | None) -> pd.DataFrame:
@@ -455,7 +457,7 @@ def customer_index(ctx: AppContext) -> pd.DataFrame:
     return _customer_index(ctx.key, ctx.audit)
 
 
-def support_data(ctx: AppContext) -> views.SupportData:
+def support_data(ctx: AppContext) -> non_recipients_view.SupportData:
     return _support_data(ctx.key, ctx.audit)
 
 
@@ -483,27 +485,31 @@ def show_alerts(audit: Audit) -> None:
         )
 
 
-def table(frame: pd.DataFrame, labels: Mapping[str, str], *, money: Sequence[str] = (),
+def table(frame: pd.DataFrame, headers: Mapping[str, str], *, money: Sequence[str] = (),
           integers: Sequence[str] = (), percent: Sequence[str] = (),
           dates: Sequence[str] = (), ids: Sequence[str] = (), key: str | None = None,
           selectable: bool = False, height: int | str = "auto",
           column_config: Mapping[str, Any] | None = None) -> Any:
-    """``st.dataframe`` with pt-BR headers and formats: dates ``dd/mm/aaaa`` through
-    ``column_config``; money, counts and shares through a Styler (the values underneath stay
-    numbers, so the columns sort right)."""
+    """``st.dataframe`` with pt-BR headers (``headers``: column → header, the view's
+    ``*_HEADERS``) and formats: dates ``dd/mm/aaaa`` through ``column_config``; money, counts and
+    shares through a Styler (the values underneath stay numbers, so the columns sort right). A
+    ``column_config`` entry without a label takes the column's header."""
     config: dict[str, Any] = {}
     for column in frame.columns:
-        label = labels.get(column, column)
+        label = headers.get(column, column)
         if column in dates:
             config[column] = st.column_config.DateColumn(label, format="DD/MM/YYYY")
         elif column in ids:
             config[column] = st.column_config.NumberColumn(label, format="%d")
         else:
             config[column] = label
-    config.update(column_config or {})
+    for column, settings in (column_config or {}).items():
+        if isinstance(settings, Mapping) and settings.get("label") is None:
+            settings = {**settings, "label": headers.get(column, column)}
+        config[column] = settings
     data: Any = frame
     if money or integers or percent:
-        data = views.pt_br_styler(frame, money=money, integers=integers, percent=percent)
+        data = tables_view.pt_br_styler(frame, money=money, integers=integers, percent=percent)
     options: dict[str, Any] = {}
     if selectable:
         options = {"on_select": "rerun", "selection_mode": "single-row"}

@@ -19,7 +19,6 @@ from typing import Any
 
 import streamlit as st
 
-from carteiro import views
 from carteiro.columns import Sender
 from carteiro.rules.engine import Audit
 from carteiro.sender.settings import (
@@ -28,6 +27,8 @@ from carteiro.sender.settings import (
     sender_password,
     sender_settings,
 )
+from carteiro.views import labels as labels_view
+from carteiro.views import sender_test as sender_test_view
 from pages import _common as common
 
 K_MODE = "smtp_mode"
@@ -108,7 +109,7 @@ def _server_fields(audit: Audit) -> _Server:
 
 def _erp_sender_fields(audit: Audit, sender_ids: list[int]) -> _Server:
     """An ERP sender chosen from the list; its settings are shown but cannot be edited."""
-    labels = views.sender_labels(audit)
+    labels = labels_view.sender_labels(audit)
     sender_id = st.selectbox("Remetente", sender_ids, key=K_SENDER,
                              format_func=lambda i: str(labels.get(i, i)))
     settings = sender_settings(audit.senders, sender_id)
@@ -201,10 +202,12 @@ def _show_result(result: Any) -> None:
     for warning in result.warnings:
         st.warning(warning)
     st.markdown("**Etapas do diálogo SMTP**")
-    common.table(views.smtp_stage_rows(result.stages), {}, key="smtp_stages")
+    common.table(sender_test_view.smtp_stage_rows(result.stages),
+                 sender_test_view.STAGE_HEADERS, key="smtp_stages")
     if result.tls is not None:
         st.markdown("**TLS**")
-        common.table(views.tls_rows(result.tls), {}, key="smtp_tls")
+        common.table(sender_test_view.tls_rows(result.tls), sender_test_view.TLS_HEADERS,
+                     key="smtp_tls")
     with st.expander("Transcrição da conversa com o servidor (sem a senha)"):
         st.code("\n".join(result.transcript) or "(vazia)", language=None)
 
@@ -218,4 +221,5 @@ def _show_history(ctx: common.AppContext) -> None:
     if history.empty:
         st.caption("Nenhum teste registrado para este banco do ERP.")
     else:
-        common.table(views.sender_tests_view(history, ctx.audit), {}, key="smtp_history")
+        common.table(sender_test_view.sender_tests_view(history, ctx.audit),
+                     sender_test_view.SENDER_TEST_HEADERS, key="smtp_history")

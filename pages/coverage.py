@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from carteiro import views
-from carteiro.views import figures
+from carteiro.views import coverage as coverage_view
+from carteiro.views import figures as figures_view
 from pages import _common as common
 
 ctx = common.context()
@@ -22,8 +22,9 @@ if audit.invoices.empty:
     st.stop()
 
 previous = common.previous_audit(ctx)
-summary = views.coverage_summary(audit)
-metrics = views.coverage_metrics(summary, views.coverage_summary(previous) if previous else None)
+summary = coverage_view.coverage_summary(audit)
+metrics = coverage_view.coverage_metrics(
+    summary, coverage_view.coverage_summary(previous) if previous else None)
 if previous is not None and previous.invoices.empty:
     st.caption("O período anterior não tem faturas: sem variação para comparar.")
 
@@ -33,23 +34,23 @@ for row in (metrics[:4], metrics[4:]):
                       help=metric.help, border=True)
 
 st.subheader("Cobertura por data de vencimento")
-st.plotly_chart(figures.coverage_by_due_date_figure(views.coverage_by_due_date(audit)),
-                width="stretch", config=common.PLOTLY_CONFIG, key="chart_due")
+st.plotly_chart(
+    figures_view.coverage_by_due_date_figure(coverage_view.coverage_by_due_date(audit)),
+    width="stretch", config=common.PLOTLY_CONFIG, key="chart_due")
 
-breakdown_money = [views.Breakdown.AMOUNT]
-breakdown_counts = [views.Breakdown.INVOICES, views.Breakdown.ELIGIBLE,
-                    views.Breakdown.NOT_ELIGIBLE, views.Breakdown.CUSTOMERS]
+breakdown_counts = [coverage_view.Breakdown.INVOICES, coverage_view.Breakdown.ELIGIBLE,
+                    coverage_view.Breakdown.NOT_ELIGIBLE, coverage_view.Breakdown.CUSTOMERS]
 left, right = st.columns(2, gap="large")
-for column, title, label, frame, key in (
-    (left, "Por forma de cobrança", "Forma de cobrança", views.coverage_by_method(audit),
-     "method"),
-    (right, "Por status do serviço", "Status do serviço",
-     views.coverage_by_service_status(audit), "status"),
+for column, title, headers, frame, key in (
+    (left, "Por forma de cobrança", coverage_view.METHOD_BREAKDOWN_HEADERS,
+     coverage_view.coverage_by_method(audit), "method"),
+    (right, "Por status do serviço", coverage_view.STATUS_BREAKDOWN_HEADERS,
+     coverage_view.coverage_by_service_status(audit), "status"),
 ):
     with column:
         st.subheader(title)
-        st.plotly_chart(figures.coverage_breakdown_figure(frame), width="stretch",
+        st.plotly_chart(figures_view.coverage_breakdown_figure(frame), width="stretch",
                         config=common.PLOTLY_CONFIG, key=f"chart_{key}")
-        common.table(frame, {views.Breakdown.LABEL: label, **views.BREAKDOWN_LABELS},
-                     money=breakdown_money, integers=breakdown_counts,
-                     percent=[views.Breakdown.SHARE], key=f"table_{key}")
+        common.table(frame, headers,
+                     money=[coverage_view.Breakdown.AMOUNT], integers=breakdown_counts,
+                     percent=[coverage_view.Breakdown.SHARE], key=f"table_{key}")

@@ -7,9 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from carteiro import formatting as fmt
-from carteiro import views
 from carteiro.errors import CarteiroError
 from carteiro.rules.catalogue import CONDITIONS_IN_WORDS, COVERAGE_LABELS
+from carteiro.views import diagnosis as diagnosis_view
+from carteiro.views import labels as labels_view
+from carteiro.views import non_recipients as non_recipients_view
 from pages import _common as common
 
 ctx = common.context()
@@ -23,17 +25,17 @@ query = st.text_input("Buscar cliente", key=common.K_DIAG_QUERY,
 
 customer_id: int | None = None
 if query and query.strip():
-    found = views.search_customers(index, query)
+    found = non_recipients_view.search_customers(index, query)
     if found.empty:
         st.warning(f"Nenhum cliente encontrado para «{query.strip()}».")
         st.stop()
-    ids = [int(i) for i in found[views.Cust.ID]]
-    labels = {int(r[views.Cust.ID]): views.customer_choice_label(r)
+    ids = [int(i) for i in found[non_recipients_view.Cust.ID]]
+    labels = {int(r[non_recipients_view.Cust.ID]): non_recipients_view.customer_choice_label(r)
               for r in found.to_dict("records")}
     if len(ids) == 1:
         customer_id = ids[0]
     else:
-        more = " (os primeiros)" if len(ids) == views.SEARCH_RESULT_LIMIT else ""
+        more = " (os primeiros)" if len(ids) == non_recipients_view.SEARCH_RESULT_LIMIT else ""
         customer_id = st.selectbox(f"{fmt.integer(len(ids))} clientes encontrados{more}", ids,
                                    format_func=labels.get, key="diag_pick")
 else:
@@ -46,7 +48,7 @@ if customer_id is None:
     st.stop()
 st.session_state[common.K_DIAG_CUSTOMER] = customer_id
 
-d = views.diagnosis(audit, customer_id)
+d = diagnosis_view.diagnosis(audit, customer_id)
 st.header(d.name or f"Cliente {d.customer_id}")
 facts = [f"ID {d.customer_id}"]
 if d.document:
@@ -65,7 +67,7 @@ if not d.in_scope:
             f"{ctx.period.label()}: não há aviso de cobrança a enviar neste período. "
             "Escolha outro período na barra lateral.", icon="📭")
 else:
-    eligible = int((d.invoices[views.InvoiceView.ELIGIBLE] == views.ICON_OK).sum())
+    eligible = int((d.invoices[diagnosis_view.InvoiceView.ELIGIBLE] == labels_view.ICON_OK).sum())
     cols = st.columns(4)
     cols[0].metric("Situação", COVERAGE_LABELS.get(d.coverage or "", "—"), border=True)
     cols[1].metric("Faturas no período", fmt.integer(len(d.invoices)), border=True)
@@ -78,17 +80,19 @@ else:
                    icon="✅")
     with st.container(border=True):
         for check in d.checklist.to_dict("records"):
-            line = f"{check[views.Check.ICON]} **{check[views.Check.NUMBER]}. " \
-                   f"{check[views.Check.LABEL]}** — {check[views.Check.DETAIL]}"
-            if check[views.Check.STATE] == views.STATE_FAIL:
-                line += (f"  \n{check[views.Check.EXPLANATION]}  \n"
-                         f"Onde corrigir: **{check[views.Check.MENU_PATH]}**")
+            line = f"{check[diagnosis_view.Check.ICON]} **{check[diagnosis_view.Check.NUMBER]}. " \
+                   f"{check[diagnosis_view.Check.LABEL]}** — {check[diagnosis_view.Check.DETAIL]}"
+            if check[diagnosis_view.Check.STATE] == diagnosis_view.STATE_FAIL:
+                line += (f"  \n{check[diagnosis_view.Check.EXPLANATION]}  \n"
+                         f"Onde corrigir: **{check[diagnosis_view.Check.MENU_PATH]}**")
             st.markdown(line)
 
     st.subheader("Faturas no período")
-    common.table(d.invoices, views.INVOICE_LABELS, money=[views.InvoiceView.AMOUNT],
-                 dates=[views.InvoiceView.DUE_DATE, views.InvoiceView.PAID_ON],
-                 ids=[views.InvoiceView.ID, views.InvoiceView.SERVICE_ID], key="diag_invoices")
+    common.table(d.invoices, diagnosis_view.INVOICE_HEADERS,
+                 money=[diagnosis_view.InvoiceView.AMOUNT],
+                 dates=[diagnosis_view.InvoiceView.DUE_DATE, diagnosis_view.InvoiceView.PAID_ON],
+                 ids=[diagnosis_view.InvoiceView.ID, diagnosis_view.InvoiceView.SERVICE_ID],
+                 key="diag_invoices")
 
     st.subheader("Datas de envio esperadas")
     if d.send_dates.empty:
@@ -98,27 +102,27 @@ else:
         st.caption("Uma linha por fatura e regra ativa da sua forma de cobrança (vencimento "
                    "+ dias da regra). O aviso só sai se a fatura estiver em aberto no dia e "
                    f"passar nas {CONDITIONS_IN_WORDS}.")
-        common.table(d.send_dates, views.SEND_LABELS, dates=[views.SendView.SEND_DATE],
-                     ids=[views.SendView.INVOICE_ID], key="diag_send_dates")
+        common.table(d.send_dates, diagnosis_view.SEND_HEADERS,
+                     dates=[diagnosis_view.SendView.SEND_DATE],
+                     ids=[diagnosis_view.SendView.INVOICE_ID], key="diag_send_dates")
 
 st.subheader("Destinatários")
 if d.recipients.empty:
     st.warning("O cliente não tem e-mail no cadastro nem contatos.")
 else:
-    common.table(d.recipients, views.RECIPIENT_LABELS, key="diag_recipients")
+    common.table(d.recipients, diagnosis_view.RECIPIENT_HEADERS, key="diag_recipients")
 
 st.subheader("Últimos e-mails enviados (registro do ERP)")
 try:
-    history = views.email_log_view(common.email_log(ctx, customer_id))
+    history = diagnosis_view.email_log_view(common.email_log(ctx, customer_id))
 except CarteiroError as err:
     st.warning(f"Não foi possível ler o registro de e-mails: {err}")
 else:
     if history.empty:
         st.caption("Nenhum e-mail registrado para este cliente.")
     else:
-        common.table(history, views.LOG_LABELS, ids=[views.LogView.INVOICE_ID],
+        common.table(history, diagnosis_view.LOG_HEADERS, ids=[diagnosis_view.LogView.INVOICE_ID],
                      key="diag_log", column_config={
-                         views.LogView.SENT_AT: st.column_config.DatetimeColumn(
-                             views.LOG_LABELS[views.LogView.SENT_AT],
+                         diagnosis_view.LogView.SENT_AT: st.column_config.DatetimeColumn(
                              format="DD/MM/YYYY HH:mm"),
                      })

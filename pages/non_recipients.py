@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from carteiro import export, views
+from carteiro import export
 from carteiro import formatting as fmt
 from carteiro.rules.catalogue import COVERAGE_LABELS, REASON_LABELS
+from carteiro.views import labels as labels_view
+from carteiro.views import non_recipients as non_recipients_view
+from carteiro.views import tables as tables_view
 from pages import _common as common
 
 ctx = common.context()
 data = common.support_data(ctx)
-options = views.filter_options(data)
+options = non_recipients_view.filter_options(data)
 
 st.title("Clientes que não recebem o aviso")
 st.caption(f"Clientes sem cobertura ou com cobertura parcial nas faturas de "
@@ -39,7 +42,7 @@ combination = st.session_state.get(common.K_NR_COMBINATION)
 if combination is not None:
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.info(f"Só os clientes com exatamente estes motivos: "
-              f"**{views.combination_label(combination)}**", icon="🔎")
+              f"**{labels_view.combination_label(combination)}**", icon="🔎")
     if right.button("Mostrar todos", key="clear_combination", width="stretch"):
         st.session_state[common.K_NR_COMBINATION] = None
         st.rerun()
@@ -59,54 +62,57 @@ cities = columns[3].multiselect("Cidade", options.cities, key=common.K_NR_CITIES
 coverage = columns[4].multiselect("Situação", options.coverage, key=common.K_NR_COVERAGE,
                                   format_func=COVERAGE_LABELS.get, placeholder="Todas")
 
-filters = views.Filters(query=query or "", reasons=tuple(reasons), methods=tuple(methods),
-                        statuses=tuple(statuses), cities=tuple(cities), coverage=tuple(coverage),
-                        combination=combination)
-rows = views.apply_filters(data, filters)
+filters = non_recipients_view.Filters(
+    query=query or "", reasons=tuple(reasons), methods=tuple(methods), statuses=tuple(statuses),
+    cities=tuple(cities), coverage=tuple(coverage), combination=combination)
+rows = non_recipients_view.apply_filters(data, filters)
 total = len(data.table)
 
 if rows.empty:
     st.info("Nenhum cliente corresponde à busca e aos filtros.", icon="🔍")
     st.stop()
 
-shown = rows.head(views.TABLE_ROW_LIMIT)
+shown = rows.head(tables_view.TABLE_ROW_LIMIT)
 summary = f"**{fmt.integer(len(rows))}** de {fmt.integer(total)} clientes"
 if len(rows) > len(shown):
     summary += (f" — a tabela mostra os primeiros {fmt.integer(len(shown))}; "
                 "a exportação inclui todos")
-summary += f" · em aberto sem aviso: **{fmt.money(float(rows[views.Cust.AMOUNT].sum()))}**"
+amount = float(rows[non_recipients_view.Cust.AMOUNT].sum())
+summary += f" · em aberto sem aviso: **{fmt.money(amount)}**"
 st.markdown(summary)
 st.caption("Selecione uma linha para abrir o diagnóstico do cliente.")
 
 event = common.table(
-    views.export_frame(shown), views.SUPPORT_LABELS, money=[views.Cust.AMOUNT],
-    ids=[views.Cust.ID], key="nr_table", selectable=True, height=460,
+    non_recipients_view.export_frame(shown), non_recipients_view.SUPPORT_HEADERS,
+    money=[non_recipients_view.Cust.AMOUNT], ids=[non_recipients_view.Cust.ID], key="nr_table",
+    selectable=True, height=460,
     column_config={
-        views.Cust.ID: st.column_config.NumberColumn("ID", format="%d", width=70),
-        views.Cust.NAME: st.column_config.TextColumn("Cliente", width="medium"),
-        views.Cust.INVOICES: st.column_config.NumberColumn(
-            "Faturas", format="%d", width=70, help="Faturas no período"),
-        views.Cust.ELIGIBLE: st.column_config.NumberColumn(
-            "Com aviso", format="%d", width=80, help="Faturas que recebem o aviso"),
-        views.Cust.REASONS: st.column_config.TextColumn("Todos os motivos", width="large"),
+        non_recipients_view.Cust.ID: st.column_config.NumberColumn(format="%d", width=70),
+        non_recipients_view.Cust.NAME: st.column_config.TextColumn(width="medium"),
+        non_recipients_view.Cust.INVOICES: st.column_config.NumberColumn(
+            format="%d", width=70, help="Faturas no período"),
+        non_recipients_view.Cust.ELIGIBLE: st.column_config.NumberColumn(
+            format="%d", width=80, help="Faturas que recebem o aviso"),
+        non_recipients_view.Cust.REASONS: st.column_config.TextColumn(width="large"),
     },
 )
 picked = common.selected_row(event)
 if picked is not None:
-    common.open_diagnosis(int(shown[views.Cust.ID].iloc[picked]))
+    common.open_diagnosis(int(shown[non_recipients_view.Cust.ID].iloc[picked]))
 
 stem = f"carteiro-nao-recebem-{ctx.period.start:%Y-%m-%d}-a-{ctx.period.end:%Y-%m-%d}"
 buttons = st.container(horizontal=True)
 buttons.download_button(
     f"Baixar CSV ({fmt.integer(len(rows))} clientes)",
-    data=lambda: export.to_excel_csv(views.export_frame(rows), views.SUPPORT_LABELS),
+    data=lambda: export.to_excel_csv(non_recipients_view.export_frame(rows),
+                                     non_recipients_view.SUPPORT_HEADERS),
     file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
     icon=":material/download:", key="download_csv",
 )
 buttons.download_button(
     f"Baixar Excel ({fmt.integer(len(rows))} clientes)",
-    data=lambda: export.to_xlsx(views.export_frame(rows), views.SUPPORT_LABELS,
-                                sheet="Não recebem"),
+    data=lambda: export.to_xlsx(non_recipients_view.export_frame(rows),
+                                non_recipients_view.SUPPORT_HEADERS, sheet="Não recebem"),
     file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     on_click="ignore", icon=":material/download:", key="download_xlsx",

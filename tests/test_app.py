@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,13 +16,22 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from carteiro import access, views
+from carteiro import access
 from carteiro import formatting as fmt
 from carteiro.erp.dataset import ErpData
 from carteiro.erp.load import load_data
 from carteiro.period import Period
 from carteiro.rules.catalogue import REASON_BY_CODE
 from carteiro.rules.engine import Audit, evaluate
+from carteiro.views import coverage as coverage_view
+from carteiro.views import data as data_view
+from carteiro.views import diagnosis as diagnosis_view
+from carteiro.views import labels as labels_view
+from carteiro.views import non_recipients as non_recipients_view
+from carteiro.views import reasons as reasons_view
+from carteiro.views import sender_test as sender_test_view
+from carteiro.views import settings as settings_view
+from carteiro.views import tables as tables_view
 from tests.erp_builder import MARCH_2024
 from tests.test_views import EXPECTED_REASONS, HYPERLINK_NAME, mixed_erp
 
@@ -72,17 +82,28 @@ def on_page(at: AppTest, page: str) -> AppTest:
 
 def table_ids(at: AppTest, key: str = "nr_table") -> set[int]:
     frame = at.dataframe(key=key).value
-    return {int(i) for i in frame[views.Cust.ID]}
+    return {int(i) for i in frame[non_recipients_view.Cust.ID]}
 
 
-def frame(at: AppTest, *columns: str) -> pd.DataFrame:
+def table_element(at: AppTest, *columns: str) -> Any:
     """The first table holding all of ``columns`` (tables without selection have no key in
     AppTest, so they are told apart by their columns)."""
     for element in at.dataframe:
-        value = element.value
-        if all(c in value.columns for c in columns):
-            return value
+        if all(c in element.value.columns for c in columns):
+            return element
     raise AssertionError(f"no table with columns {columns}")
+
+
+def frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The values of the first table holding all of ``columns``."""
+    return table_element(at, *columns).value
+
+
+def headers(at: AppTest, *columns: str) -> list[str]:
+    """The headers people see over the first table holding all of ``columns``, in order."""
+    element = table_element(at, *columns)
+    config = json.loads(element.proto.columns)
+    return [config[c]["label"] for c in element.value.columns]
 
 
 def texts(at: AppTest) -> str:
@@ -305,7 +326,7 @@ def test_access_policy_from_secrets() -> None:
 
 
 def test_coverage_metrics_equal_the_engine(app: AppTest, engine_audit: Audit) -> None:
-    summary = views.coverage_summary(engine_audit)
+    summary = coverage_view.coverage_summary(engine_audit)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics == {
         "Clientes no período": fmt.integer(summary.customers),
@@ -318,8 +339,11 @@ def test_coverage_metrics_equal_the_engine(app: AppTest, engine_audit: Audit) ->
         "Em aberto sem aviso": fmt.money(summary.amount_without_notice),
     }
     assert metrics["Sem cobertura"] == "10"
-    by_method = frame(app, views.Breakdown.LABEL, views.Breakdown.INVOICES)
-    assert by_method[views.Breakdown.INVOICES].sum() == summary.invoices
+    by_method = frame(app, coverage_view.Breakdown.LABEL, coverage_view.Breakdown.INVOICES)
+    assert by_method[coverage_view.Breakdown.INVOICES].sum() == summary.invoices
+    assert headers(app, coverage_view.Breakdown.LABEL, coverage_view.Breakdown.INVOICES) == [
+        "Forma de cobrança", "Faturas", "Com aviso", "Sem aviso", "Cobertura", "Clientes",
+        "Em aberto sem aviso"]
 
 
 def test_coverage_deltas_against_the_previous_period(write_db: Callable[..., str],
@@ -343,10 +367,10 @@ def test_reasons_table_and_combinations(app: AppTest, engine_audit: Audit) -> No
     on_page(app, "pages/reasons.py")
     reasons = app.dataframe(key="table_reasons").value
     counts = engine_audit.reason_counts()
-    assert reasons[views.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
-    assert reasons[views.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
+    assert reasons[reasons_view.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
+    assert reasons[reasons_view.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
     combos = app.dataframe(key="table_combinations").value
-    assert combos[views.Combination.CUSTOMERS].sum() == 11
+    assert combos[reasons_view.Combination.CUSTOMERS].sum() == 11
 
 
 def test_selecting_a_reason_opens_its_customers(app: AppTest) -> None:
@@ -378,10 +402,10 @@ def test_clicking_a_bar_selects_its_reason(app: AppTest) -> None:
 def test_selecting_a_combination_opens_exactly_those_customers(app: AppTest) -> None:
     on_page(app, "pages/reasons.py")
     combos = app.dataframe(key="table_combinations").value
-    pair = views.reason_bit("service_status_excluded") | views.reason_bit(
+    pair = labels_view.reason_bit("service_status_excluded") | labels_view.reason_bit(
         "no_contact_allows_email")
-    position = combos.index[combos[views.Combination.LABEL]
-                            == views.combination_label(pair)][0]
+    position = combos.index[combos[reasons_view.Combination.LABEL]
+                            == labels_view.combination_label(pair)][0]
     app.session_state["table_combinations"] = {"selection": {"rows": [int(position)],
                                                              "columns": [], "cells": []}}
     app.run()
@@ -409,7 +433,11 @@ def test_table_lists_every_customer_without_full_coverage(non_recipients: AppTes
     expected = {int(i) for i in customers.loc[customers["status"] != "covered", "customer_id"]}
     assert table_ids(non_recipients) == expected
     frame = non_recipients.dataframe(key="nr_table").value
-    assert list(frame.columns) == list(views.SUPPORT_COLUMNS)
+    assert list(frame.columns) == list(non_recipients_view.SUPPORT_COLUMNS)
+    assert headers(non_recipients, non_recipients_view.Cust.EMAILS) == [
+        "ID", "Cliente", "CPF/CNPJ", "Situação", "Motivo principal", "Todos os motivos",
+        "Em aberto sem aviso (R$)", "Faturas", "Com aviso", "Formas de cobrança",
+        "Status do serviço", "Cidade", "E-mails"]
     assert "**11** de 11 clientes" in texts(non_recipients)
 
 
@@ -417,8 +445,8 @@ def test_table_lists_every_customer_without_full_coverage(non_recipients: AppTes
     ("nr_reasons", ["service_status_excluded"], {4, 11}),
     ("nr_reasons", ["no_contact_allows_email", "sender_unavailable"], {3, 10, 11}),
     ("nr_methods", ["Carnê"], {10}),
-    ("nr_methods", [views.NO_METHOD_LABEL], {6}),
-    ("nr_statuses", [views.NO_SERVICE_LABEL], {8, 12}),
+    ("nr_methods", [labels_view.NO_METHOD_LABEL], {6}),
+    ("nr_statuses", [labels_view.NO_SERVICE_LABEL], {8, 12}),
     ("nr_cities", ["Lavras"], {2, 3, 8}),
     ("nr_coverage", ["partial"], {8}),
 ])
@@ -431,10 +459,11 @@ def test_each_filter_narrows_as_the_engine_says(non_recipients: AppTest, key: st
 
 def test_reason_filter_equals_engine_mask(non_recipients: AppTest,
                                          engine_audit: Audit) -> None:
-    for code in views.filter_options(views.support_data(engine_audit)).reasons:
+    support = non_recipients_view.support_data(engine_audit)
+    for code in non_recipients_view.filter_options(support).reasons:
         non_recipients.multiselect(key="nr_reasons").set_value([code]).run()
         customers = engine_audit.customers
-        hit = (customers["reason_mask"].to_numpy(dtype=int) & views.reason_bit(code)) != 0
+        hit = (customers["reason_mask"].to_numpy(dtype=int) & labels_view.reason_bit(code)) != 0
         assert table_ids(non_recipients) == {int(i) for i in customers.loc[hit, "customer_id"]}
 
 
@@ -478,10 +507,12 @@ def test_export_is_exactly_the_filtered_rows_and_neutralised(
     assert csv.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(io.BytesIO(csv), sep=";", encoding="utf-8-sig", dtype=str,
                         keep_default_na=False)
-    assert list(frame.columns) == [views.SUPPORT_LABELS[c] for c in views.SUPPORT_COLUMNS]
+    assert list(frame.columns) == [non_recipients_view.SUPPORT_HEADERS[c]
+                                   for c in non_recipients_view.SUPPORT_COLUMNS]
     assert {int(i) for i in frame["ID"]} == shown
     table = at.dataframe(key="nr_table").value
-    assert frame["ID"].astype(int).tolist() == table[views.Cust.ID].astype(int).tolist()
+    assert frame["ID"].astype(int).tolist() == table[non_recipients_view.Cust.ID].astype(
+        int).tolist()
     assert "'" + HYPERLINK_NAME in frame["Cliente"].tolist()
     assert not frame["Cliente"].str.startswith("=").any()
 
@@ -501,7 +532,7 @@ def test_table_is_bounded_but_the_export_is_not(
     for cid in range(100, 130):
         erp.customer(cid, allows=False)
     monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
-    monkeypatch.setattr(views, "TABLE_ROW_LIMIT", 10)
+    monkeypatch.setattr(tables_view, "TABLE_ROW_LIMIT", 10)
     at = on_page(new_app().run(), "pages/non_recipients.py")
     assert len(at.dataframe(key="nr_table").value) == 10
     assert "a tabela mostra os primeiros 10" in texts(at)
@@ -511,7 +542,7 @@ def test_table_is_bounded_but_the_export_is_not(
 
 def test_selecting_a_row_opens_its_diagnosis(non_recipients: AppTest) -> None:
     frame = non_recipients.dataframe(key="nr_table").value
-    position = frame.index[frame[views.Cust.ID] == 11][0]
+    position = frame.index[frame[non_recipients_view.Cust.ID] == 11][0]
     non_recipients.session_state["nr_table"] = {"selection": {"rows": [int(position)],
                                                               "columns": [], "cells": []}}
     non_recipients.run()
@@ -564,12 +595,14 @@ def test_diagnosis_shows_not_evaluated_invoices_dates_recipients_and_log(
     assert icons[REASON_BY_CODE["service_status_excluded"].check_label] == "➖"
     assert icons[REASON_BY_CODE["service_blocks_email"].check_label] == "➖"
     assert icons[REASON_BY_CODE["service_missing"].check_label] == "❌"
-    assert len(frame(at, views.InvoiceView.DUE_DATE)) == 1
-    assert len(frame(at, views.SendView.SEND_DATE)) == 3
-    assert frame(at, views.RecipientView.RECEIVES)[views.RecipientView.EMAIL].tolist() == [
-        "cliente12@gmail.com"]
-    log = frame(at, views.LogView.SENT_AT)
-    assert log[views.LogView.ACCEPTED].tolist() == ["Sim"]
+    assert len(frame(at, diagnosis_view.InvoiceView.DUE_DATE)) == 1
+    assert len(frame(at, diagnosis_view.SendView.SEND_DATE)) == 3
+    recipients = frame(at, diagnosis_view.RecipientView.RECEIVES)
+    assert recipients[diagnosis_view.RecipientView.EMAIL].tolist() == ["cliente12@gmail.com"]
+    log = frame(at, diagnosis_view.LogView.SENT_AT)
+    assert log[diagnosis_view.LogView.ACCEPTED].tolist() == ["Sim"]
+    assert headers(at, diagnosis_view.LogView.SENT_AT) == [
+        "Enviado em", "Destino", "Documento", "Fatura", "Aceito pelo servidor", "Erro"]
 
 
 def test_diagnosis_search_by_contact_email_and_unknown(app: AppTest) -> None:
@@ -597,30 +630,48 @@ def test_diagnosis_chooses_among_several_matches(app: AppTest) -> None:
 
 def test_settings_page(app: AppTest) -> None:
     on_page(app, "pages/settings.py")
-    methods = frame(app, "Forma de cobrança", "Regras ativas")
-    assert methods["Forma de cobrança"].tolist() == ["Boleto", "Carnê"]
-    orphans = frame(app, "Forma de cobrança", "Clientes")
-    assert orphans["Forma de cobrança"].tolist() == [views.NO_METHOD_LABEL]
+    method = settings_view.MethodRow
+    methods = frame(app, method.METHOD, method.ACTIVE_RULES)
+    assert methods[method.METHOD].tolist() == ["Boleto", "Carnê"]
+    assert headers(app, method.METHOD, method.ACTIVE_RULES) == [
+        "ID", "Forma de cobrança", "Ativa", "Remetente", "Remetente disponível",
+        "Regras ativas", "Dias das regras (em relação ao vencimento)",
+        "Status do Serviço para Envio", "Faturas no período", "Faturas com aviso"]
+    assert headers(app, settings_view.RoutineRow.SENDS_BILLING) == [
+        "ID", "Tipo", "Horário", "Ativa", "Envia e-mail de cobrança"]
+    assert headers(app, settings_view.SenderRow.USED_BY) == [
+        "ID", "Descrição", "Servidor", "Porta", "Segurança", "Usuário", "E-mail de origem",
+        "Padrão", "Ativo", "Último teste falhou", "Disponível", "Usado por"]
+    assert headers(app, settings_view.RuleRow.WHEN) == [
+        "Forma de cobrança", "Regra", "Quando", "Assunto", "Ativa"]
+    breakdown = coverage_view.Breakdown
+    orphans = frame(app, breakdown.LABEL, breakdown.CUSTOMERS)
+    assert orphans[breakdown.LABEL].tolist() == [labels_view.NO_METHOD_LABEL]
+    assert headers(app, breakdown.LABEL, breakdown.CUSTOMERS) == [
+        "Forma de cobrança", "Faturas", "Clientes", "Em aberto sem aviso"]
     assert app.radio(key="smtp_mode").value == "erp"
     assert app.text_input(key="smtp_erp_host").value == "smtp.provedor.com.br"
 
 
 def test_settings_capacity_follows_the_engine_and_the_cap(app: AppTest,
                                                           engine_audit: Audit) -> None:
-    from carteiro.views import capacity
+    from carteiro.views import capacity as capacity_view
 
     on_page(app, "pages/settings.py")
-    expected = capacity.capacity_table(engine_audit)
-    days = frame(app, "Dia de envio", "Avisos")
-    assert days["Avisos"].tolist() == expected[capacity.Capacity.NOTICES].head(10).tolist()
-    assert "Acima do limite do provedor" in days.columns
-    assert set(days["Acima do limite do provedor"]) == {"—"}
+    capacity = capacity_view.Capacity
+    expected = capacity_view.capacity_table(engine_audit)
+    days = frame(app, capacity.SEND_DATE, capacity.NOTICES)
+    assert days[capacity.NOTICES].tolist() == expected[capacity.NOTICES].head(10).tolist()
+    assert set(days[capacity.OVER_CAP]) == {"—"}
+    assert headers(app, capacity.SEND_DATE, capacity.NOTICES) == [
+        "Dia de envio", "Remetente", "Avisos", "Intervalo (s)", "Tempo necessário (s)",
+        "Cabem no dia", "Cabe no dia", "Acima do limite do provedor", "Dentro do período"]
     app.selectbox(key="cfg_cap_choice").set_value("Outro limite…").run()
     app.number_input(key="cfg_cap_custom").set_value(1).run()
     no_exception(app)
-    flagged = frame(app, "Dia de envio", "Avisos")
-    over = (flagged["Avisos"] > 1).map({True: "Sim", False: "Não"})
-    assert flagged["Acima do limite do provedor"].tolist() == over.tolist()
+    flagged = frame(app, capacity.SEND_DATE, capacity.NOTICES)
+    over = (flagged[capacity.NOTICES] > 1).map({True: "Sim", False: "Não"})
+    assert flagged[capacity.OVER_CAP].tolist() == over.tolist()
 
 
 def test_sender_test_records_the_result_and_refreshes_the_audit(
@@ -654,10 +705,16 @@ def test_sender_test_records_the_result_and_refreshes_the_audit(
     # The failed test makes sender 1 unavailable at once: a new alert above the page.
     titles = [e.proto.title for e in app.error]
     assert any("Principal" in t and "falhou no último teste" in t for t in titles)
-    stages = frame(app, "Etapa", "Tempo")
-    assert stages["Resultado"].tolist() == ["✅", "❌"]
-    history = frame(app, "Quando", "Resultado")
-    assert history["Resultado"].iloc[0].startswith("❌")
+    stage, test = sender_test_view.StageRow, sender_test_view.SenderTestRow
+    stages = frame(app, stage.STAGE, stage.ELAPSED)
+    assert stages[stage.RESULT].tolist() == ["✅", "❌"]
+    assert headers(app, stage.STAGE, stage.ELAPSED) == [
+        "Etapa", "Resultado", "Tempo", "Código", "Resposta do servidor"]
+    history = frame(app, test.WHEN, test.RESULT)
+    assert history[test.RESULT].iloc[0].startswith("❌")
+    assert headers(app, test.WHEN, test.RESULT) == [
+        "Quando", "Remetente", "Servidor", "Destinatário", "Resultado", "Etapa com falha",
+        "Mensagem"]
     # The typed password is gone from the widget and never shown.
     assert app.text_input(key="smtp_password").value == ""
     assert "segredo-do-smtp" not in texts(app)
@@ -679,12 +736,13 @@ def test_sender_test_by_hand_against_a_real_smtp_server(app: AppTest) -> None:
     no_exception(app)
     assert [r.rcpt_tos for r in handler.received] == [["suporte@provedor.com.br"]]
     assert any(m.proto.title.startswith("Teste enviado por 127.0.0.1") for m in app.success)
-    stages = frame(app, "Etapa", "Tempo")
-    assert set(stages["Resultado"]) == {"✅"}
-    assert all(t.endswith(" ms") for t in stages["Tempo"])
+    stage, test = sender_test_view.StageRow, sender_test_view.SenderTestRow
+    stages = frame(app, stage.STAGE, stage.ELAPSED)
+    assert set(stages[stage.RESULT]) == {"✅"}
+    assert all(t.endswith(" ms") for t in stages[stage.ELAPSED])
     assert app.expander[-1].label.startswith("Transcrição")
-    history = frame(app, "Quando", "Resultado")
-    assert history["Remetente"].tolist() == ["(digitado à mão)"]
+    history = frame(app, test.WHEN, test.RESULT)
+    assert history[test.SENDER].tolist() == ["(digitado à mão)"]
 
 
 def test_sender_password_from_secrets_is_not_asked(db_url: str,
@@ -704,8 +762,11 @@ def test_data_page_lists_problems(write_db: Callable[..., str],
             id_forma_cobranca=1, data_vencimento="2024-03-15", valor=10, status="estranho")
     monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
     at = on_page(new_app().run(), "pages/data.py")
-    summary = frame(at, "Ocorrências")
-    assert "Valor desconhecido" in set(summary["Problema"])
+    problem = data_view.ProblemRow
+    summary = frame(at, problem.COUNT)
+    assert "Valor desconhecido" in set(summary[problem.KIND])
+    assert headers(at, problem.COUNT) == ["Problema", "Tabela", "Ocorrências"]
     at.multiselect(key="data_kinds").set_value(["Valor desconhecido"]).run()
-    problems = frame(at, "Detalhe")
-    assert set(problems["Problema"]) == {"Valor desconhecido"}
+    problems = frame(at, problem.DETAIL)
+    assert set(problems[problem.KIND]) == {"Valor desconhecido"}
+    assert headers(at, problem.DETAIL) == ["Problema", "Tabela", "Id", "Detalhe"]

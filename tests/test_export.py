@@ -10,15 +10,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from carteiro import views
 from carteiro.export import neutralise_formulas, to_excel_csv, to_xlsx
 from carteiro.rules.engine import Audit
+from carteiro.views import non_recipients as non_recipients_view
 from tests.test_views import HYPERLINK_NAME, mixed_erp
+
+# The export's headers: the pt-BR labels of the visible columns, in the table's order.
+HEADERS = [non_recipients_view.SUPPORT_HEADERS[c] for c in non_recipients_view.SUPPORT_COLUMNS]
 
 
 @pytest.fixture
-def support(run: Callable[..., Audit]) -> views.SupportData:
-    return views.support_data(run(mixed_erp()))
+def support(run: Callable[..., Audit]) -> non_recipients_view.SupportData:
+    return non_recipients_view.support_data(run(mixed_erp()))
 
 
 def read_csv(data: bytes) -> pd.DataFrame:
@@ -27,31 +30,37 @@ def read_csv(data: bytes) -> pd.DataFrame:
                        keep_default_na=False)
 
 
-def test_csv_holds_exactly_the_filtered_rows(support: views.SupportData) -> None:
-    rows = views.apply_filters(support, views.Filters(reasons=("no_valid_email",)))
-    data = to_excel_csv(views.export_frame(rows), views.SUPPORT_LABELS)
+def test_csv_holds_exactly_the_filtered_rows(support: non_recipients_view.SupportData) -> None:
+    rows = non_recipients_view.apply_filters(
+        support, non_recipients_view.Filters(reasons=("no_valid_email",)))
+    data = to_excel_csv(non_recipients_view.export_frame(rows), non_recipients_view.SUPPORT_HEADERS)
     frame = read_csv(data)
-    assert list(frame.columns) == [views.SUPPORT_LABELS[c] for c in views.SUPPORT_COLUMNS]
-    assert frame["ID"].astype(int).tolist() == rows[views.Cust.ID].astype(int).tolist()
+    assert list(frame.columns) == HEADERS
+    assert frame["ID"].astype(int).tolist() == rows[non_recipients_view.Cust.ID].astype(
+        int).tolist()
     assert b"\r\n" in data
     assert "Nenhum e-mail válido" in set(frame["Motivo principal"])
 
 
-def test_csv_neutralises_formulas_and_uses_decimal_comma(support: views.SupportData) -> None:
-    rows = views.apply_filters(support, views.Filters(query="hyperlink"))
-    frame = read_csv(to_excel_csv(views.export_frame(rows), views.SUPPORT_LABELS))
+def test_csv_neutralises_formulas_and_uses_decimal_comma(
+        support: non_recipients_view.SupportData) -> None:
+    rows = non_recipients_view.apply_filters(support,
+                                             non_recipients_view.Filters(query="hyperlink"))
+    frame = read_csv(to_excel_csv(non_recipients_view.export_frame(rows),
+                                  non_recipients_view.SUPPORT_HEADERS))
     assert frame["Cliente"].tolist() == ["'" + HYPERLINK_NAME]
     assert frame["Em aberto sem aviso (R$)"].tolist() == ["99,9"]
 
 
-def test_xlsx_holds_the_rows_as_text_not_formulas(support: views.SupportData) -> None:
-    rows = views.apply_filters(support, views.Filters())
-    data = to_xlsx(views.export_frame(rows), views.SUPPORT_LABELS, sheet="Não recebem")
+def test_xlsx_holds_the_rows_as_text_not_formulas(support: non_recipients_view.SupportData) -> None:
+    rows = non_recipients_view.apply_filters(support, non_recipients_view.Filters())
+    data = to_xlsx(non_recipients_view.export_frame(rows), non_recipients_view.SUPPORT_HEADERS,
+                   sheet="Não recebem")
     book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book["Não recebem"]
     values = list(sheet.values)
     header, body = values[0], values[1:]
-    assert list(header) == [views.SUPPORT_LABELS[c] for c in views.SUPPORT_COLUMNS]
+    assert list(header) == HEADERS
     assert len(body) == len(rows) == 11
     names = [r[header.index("Cliente")] for r in body]
     assert "'" + HYPERLINK_NAME in names

@@ -9,11 +9,12 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import pytest
 
-from carteiro import views
 from carteiro.period import Period
 from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.engine import Audit
-from carteiro.views import figures
+from carteiro.views import coverage as coverage_view
+from carteiro.views import figures as figures_view
+from carteiro.views import reasons as reasons_view
 from tests.test_views import mixed_erp
 
 
@@ -32,8 +33,8 @@ def texts(fig: go.Figure) -> str:
 
 
 def test_due_date_figure(audit: Audit) -> None:
-    frame = views.coverage_by_due_date(audit)
-    fig = figures.coverage_by_due_date_figure(frame)
+    frame = coverage_view.coverage_by_due_date(audit)
+    fig = figures_view.coverage_by_due_date_figure(frame)
     assert isinstance(fig, go.Figure)
     assert fig.layout.separators == ",."
     assert fig.layout.xaxis.tickformat == "%d/%m"
@@ -44,25 +45,25 @@ def test_due_date_figure(audit: Audit) -> None:
 
 
 def test_breakdown_figure(audit: Audit) -> None:
-    frame = views.coverage_by_method(audit)
-    fig = figures.coverage_breakdown_figure(frame)
+    frame = coverage_view.coverage_by_method(audit)
+    fig = figures_view.coverage_breakdown_figure(frame)
     assert isinstance(fig, go.Figure)
     assert fig.layout.barmode == "stack"
-    assert set(fig.data[0].y) == set(frame[views.Breakdown.LABEL])
-    assert list(fig.data[0].y)[-1] == frame[views.Breakdown.LABEL].iloc[0]  # largest on top
+    assert set(fig.data[0].y) == set(frame[coverage_view.Breakdown.LABEL])
+    assert list(fig.data[0].y)[-1] == frame[coverage_view.Breakdown.LABEL].iloc[0]  # largest on top
 
 
 def test_funnel_figure(audit: Audit) -> None:
-    frame = views.funnel(audit)
-    fig = figures.funnel_figure(frame)
+    frame = reasons_view.funnel(audit)
+    fig = figures_view.funnel_figure(frame)
     assert isinstance(fig.data[0], go.Funnel)
-    assert list(fig.data[0].x) == frame[views.Funnel.REMAINING].tolist()
+    assert list(fig.data[0].x) == frame[reasons_view.Funnel.REMAINING].tolist()
     assert list(fig.data[0].y)[0] == "Faturas no período"
     assert list(fig.data[0].y)[1] == "1. Sem rotina de envio de e-mail"
 
 
 def test_reasons_figure_carries_the_codes_in_the_contract_order(audit: Audit) -> None:
-    fig = figures.reasons_figure(views.reason_table(audit))
+    fig = figures_view.reasons_figure(reasons_view.reason_table(audit))
     customers, invoices = fig.data
     assert (customers.name, invoices.name) == ("Clientes", "Faturas")
     codes = list(customers.customdata)
@@ -72,10 +73,10 @@ def test_reasons_figure_carries_the_codes_in_the_contract_order(audit: Audit) ->
 
 
 @pytest.mark.parametrize("build", [
-    lambda a: figures.coverage_by_due_date_figure(views.coverage_by_due_date(a)),
-    lambda a: figures.coverage_breakdown_figure(views.coverage_by_method(a)),
-    lambda a: figures.funnel_figure(views.funnel(a)),
-    lambda a: figures.reasons_figure(views.reason_table(a)),
+    lambda a: figures_view.coverage_by_due_date_figure(coverage_view.coverage_by_due_date(a)),
+    lambda a: figures_view.coverage_breakdown_figure(coverage_view.coverage_by_method(a)),
+    lambda a: figures_view.funnel_figure(reasons_view.funnel(a)),
+    lambda a: figures_view.reasons_figure(reasons_view.reason_table(a)),
 ])
 def test_empty_period_figures_say_so(empty: Audit,
                                      build: Callable[[Audit], go.Figure]) -> None:

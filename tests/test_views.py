@@ -1,11 +1,13 @@
-"""carteiro/views.py: the dashboard's numbers, filters, search and diagnosis, checked against
+"""carteiro.views: the dashboard's numbers, filters, search and diagnosis, checked against
 the engine on a fixture ERP where each customer fails a known set of conditions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Callable
-from types import SimpleNamespace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,11 +15,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carteiro import views
 from carteiro.columns import CustomerAudit, Invoice
 from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.engine import Audit
 from carteiro.sender.settings import sender_password, sender_settings
+from carteiro.sender.smtp import Stage, TlsInfo
+from carteiro.views import coverage as coverage_view
+from carteiro.views import data as data_view
+from carteiro.views import diagnosis as diagnosis_view
+from carteiro.views import labels as labels_view
+from carteiro.views import non_recipients as non_recipients_view
+from carteiro.views import reasons as reasons_view
+from carteiro.views import sender_test as sender_test_view
+from carteiro.views import settings as settings_view
+from carteiro.views import tables as tables_view
 from tests.erp_builder import Erp
 
 HYPERLINK_NAME = '=HYPERLINK("http://evil.example/x","clique")'
@@ -76,23 +87,23 @@ def audit(run: Callable[..., Audit]) -> Audit:
 
 
 @pytest.fixture
-def support(audit: Audit) -> views.SupportData:
-    return views.support_data(audit)
+def support(audit: Audit) -> non_recipients_view.SupportData:
+    return non_recipients_view.support_data(audit)
 
 
 def ids(frame: pd.DataFrame) -> set[int]:
-    return {int(i) for i in frame[views.Cust.ID]}
+    return {int(i) for i in frame[non_recipients_view.Cust.ID]}
 
 
 def failing_customers(audit: Audit, code: str) -> set[int]:
     customers = audit.customers
-    bit = views.reason_bit(code)
+    bit = labels_view.reason_bit(code)
     hit = (customers[CustomerAudit.REASON_MASK].to_numpy(dtype=int) & bit) != 0
     return {int(i) for i in customers.loc[hit, CustomerAudit.ID]}
 
 
 def test_fixture_fails_what_it_says(audit: Audit) -> None:
-    got = {int(row[CustomerAudit.ID]): views.mask_codes(row[CustomerAudit.REASON_MASK])
+    got = {int(row[CustomerAudit.ID]): labels_view.mask_codes(row[CustomerAudit.REASON_MASK])
            for row in audit.customers.to_dict("records")}
     assert got == EXPECTED_REASONS
 
@@ -101,7 +112,7 @@ def test_fixture_fails_what_it_says(audit: Audit) -> None:
 
 
 def test_summary_equals_engine(audit: Audit) -> None:
-    summary = views.coverage_summary(audit)
+    summary = coverage_view.coverage_summary(audit)
     status = audit.customers[CustomerAudit.STATUS].astype(str)
     assert summary.customers == len(audit.customers) == 12
     assert summary.covered == (status == "covered").sum() == 1
@@ -115,9 +126,9 @@ def test_summary_equals_engine(audit: Audit) -> None:
 
 
 def test_metrics_deltas_in_pt_br() -> None:
-    now = views.CoverageSummary(1234, 1000, 34, 200, 1500, 1300, 1234.5)
-    before = views.CoverageSummary(1200, 1010, 30, 160, 1400, 1300, 2000.0)
-    metrics = {m.key: m for m in views.coverage_metrics(now, before)}
+    now = coverage_view.CoverageSummary(1234, 1000, 34, 200, 1500, 1300, 1234.5)
+    before = coverage_view.CoverageSummary(1200, 1010, 30, 160, 1400, 1300, 2000.0)
+    metrics = {m.key: m for m in coverage_view.coverage_metrics(now, before)}
     assert metrics["customers"].value == "1.234"
     assert metrics["customers"].delta == "+34"
     assert metrics["covered"].delta == "-10"
@@ -131,47 +142,49 @@ def test_metrics_deltas_in_pt_br() -> None:
 
 
 def test_metrics_without_previous_period_have_no_delta() -> None:
-    now = views.CoverageSummary(1, 1, 0, 0, 1, 1, 0.0)
-    empty = views.CoverageSummary(0, 0, 0, 0, 0, 0, 0.0)
+    now = coverage_view.CoverageSummary(1, 1, 0, 0, 1, 1, 0.0)
+    empty = coverage_view.CoverageSummary(0, 0, 0, 0, 0, 0, 0.0)
     for previous in (None, empty):
-        assert all(m.delta is None for m in views.coverage_metrics(now, previous))
+        assert all(m.delta is None for m in coverage_view.coverage_metrics(now, previous))
 
 
 def test_breakdowns_add_up(audit: Audit) -> None:
-    for frame in (views.coverage_by_method(audit), views.coverage_by_service_status(audit)):
-        assert frame[views.Breakdown.INVOICES].sum() == len(audit.invoices)
-        assert frame[views.Breakdown.ELIGIBLE].sum() == audit.invoices[Invoice.ELIGIBLE].sum()
-        assert (frame[views.Breakdown.ELIGIBLE] + frame[views.Breakdown.NOT_ELIGIBLE]
-                == frame[views.Breakdown.INVOICES]).all()
-    by_method = views.coverage_by_method(audit).set_index(views.Breakdown.LABEL)
-    assert by_method.loc[views.NO_METHOD_LABEL, views.Breakdown.INVOICES] == 1
-    assert by_method.loc["Carnê", views.Breakdown.ELIGIBLE] == 0
-    by_status = views.coverage_by_service_status(audit).set_index(views.Breakdown.LABEL)
-    assert by_status.loc[views.NO_SERVICE_LABEL, views.Breakdown.INVOICES] == 2
-    assert by_status.loc["Cancelado", views.Breakdown.INVOICES] == 1
-    assert by_status.loc["Inativo", views.Breakdown.INVOICES] == 1
+    breakdown = coverage_view.Breakdown
+    for frame in (coverage_view.coverage_by_method(audit),
+                  coverage_view.coverage_by_service_status(audit)):
+        assert frame[breakdown.INVOICES].sum() == len(audit.invoices)
+        assert frame[breakdown.ELIGIBLE].sum() == audit.invoices[Invoice.ELIGIBLE].sum()
+        assert (frame[breakdown.ELIGIBLE] + frame[breakdown.NOT_ELIGIBLE]
+                == frame[breakdown.INVOICES]).all()
+    by_method = coverage_view.coverage_by_method(audit).set_index(breakdown.LABEL)
+    assert by_method.loc[labels_view.NO_METHOD_LABEL, coverage_view.Breakdown.INVOICES] == 1
+    assert by_method.loc["Carnê", coverage_view.Breakdown.ELIGIBLE] == 0
+    by_status = coverage_view.coverage_by_service_status(audit).set_index(breakdown.LABEL)
+    assert by_status.loc[labels_view.NO_SERVICE_LABEL, coverage_view.Breakdown.INVOICES] == 2
+    assert by_status.loc["Cancelado", coverage_view.Breakdown.INVOICES] == 1
+    assert by_status.loc["Inativo", coverage_view.Breakdown.INVOICES] == 1
 
 
 def test_due_date_series_covers_every_day(audit: Audit) -> None:
-    frame = views.coverage_by_due_date(audit)
+    frame = coverage_view.coverage_by_due_date(audit)
     assert len(frame) == 31
-    assert frame[views.Breakdown.DUE_DATE].iloc[0] == pd.Timestamp("2024-03-01")
-    assert frame[views.Breakdown.INVOICES].sum() == len(audit.invoices)
-    day = frame.set_index(views.Breakdown.DUE_DATE).loc[pd.Timestamp("2024-03-10")]
-    assert day[views.Breakdown.INVOICES] == 12
-    assert day[views.Breakdown.ELIGIBLE] == 2
+    assert frame[coverage_view.Breakdown.DUE_DATE].iloc[0] == pd.Timestamp("2024-03-01")
+    assert frame[coverage_view.Breakdown.INVOICES].sum() == len(audit.invoices)
+    day = frame.set_index(coverage_view.Breakdown.DUE_DATE).loc[pd.Timestamp("2024-03-10")]
+    assert day[coverage_view.Breakdown.INVOICES] == 12
+    assert day[coverage_view.Breakdown.ELIGIBLE] == 2
 
 
 # ---- Motivos ---------------------------------------------------------------------------------
 
 
 def test_funnel_follows_the_contract(audit: Audit) -> None:
-    frame = views.funnel(audit)
-    remaining = frame[views.Funnel.REMAINING].tolist()
+    frame = reasons_view.funnel(audit)
+    remaining = frame[reasons_view.Funnel.REMAINING].tolist()
     assert remaining[0] == len(audit.invoices)
     assert remaining[-1] == int(audit.invoices[Invoice.ELIGIBLE].sum())
     assert remaining == sorted(remaining, reverse=True)
-    assert frame[views.Funnel.CODE].tolist()[1:] == list(REASON_CODES)
+    assert frame[reasons_view.Funnel.CODE].tolist()[1:] == list(REASON_CODES)
     # Step k removes the invoices failing condition k and none before it.
     inv = audit.invoices
     alive = np.ones(len(inv), dtype=bool)
@@ -181,76 +194,77 @@ def test_funnel_follows_the_contract(audit: Audit) -> None:
 
 
 def test_reason_table_matches_engine(audit: Audit) -> None:
-    table = views.reason_table(audit)
+    table = reasons_view.reason_table(audit)
     counts = audit.reason_counts()
-    assert table[views.ReasonRow.CODE].tolist() == list(REASON_CODES)
-    assert table[views.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
-    assert table[views.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
-    assert table.loc[table[views.ReasonRow.CODE] == "no_valid_email",
-                     views.ReasonRow.CUSTOMERS].item() == 2
+    assert table[reasons_view.ReasonRow.CODE].tolist() == list(REASON_CODES)
+    assert table[reasons_view.ReasonRow.CUSTOMERS].tolist() == counts["customers"].tolist()
+    assert table[reasons_view.ReasonRow.INVOICES].tolist() == counts["invoices"].tolist()
+    assert table.loc[table[reasons_view.ReasonRow.CODE] == "no_valid_email",
+                     reasons_view.ReasonRow.CUSTOMERS].item() == 2
 
 
 def test_combinations(audit: Audit) -> None:
-    combos = views.combinations(audit, limit=None)
-    assert combos[views.Combination.CUSTOMERS].sum() == 11
-    pair = views.reason_bit("service_status_excluded") | views.reason_bit(
+    combos = reasons_view.combinations(audit, limit=None)
+    assert combos[reasons_view.Combination.CUSTOMERS].sum() == 11
+    pair = labels_view.reason_bit("service_status_excluded") | labels_view.reason_bit(
         "no_contact_allows_email")
-    row = combos[combos[views.Combination.MASK] == pair].iloc[0]
-    assert row[views.Combination.LABEL] == (
+    row = combos[combos[reasons_view.Combination.MASK] == pair].iloc[0]
+    assert row[reasons_view.Combination.LABEL] == (
         "Status do serviço fora do envio + Nenhum contato permite e-mail")
-    assert row[views.Combination.SIZE] == 2
+    assert row[reasons_view.Combination.SIZE] == 2
     top = combos.iloc[0]
-    assert top[views.Combination.CUSTOMERS] == 2  # no_valid_email, service_missing: 2 each
-    assert list(combos[views.Combination.CUSTOMERS]) == sorted(
-        combos[views.Combination.CUSTOMERS], reverse=True)
+    assert top[reasons_view.Combination.CUSTOMERS] == 2  # no_valid_email, service_missing: 2 each
+    assert list(combos[reasons_view.Combination.CUSTOMERS]) == sorted(
+        combos[reasons_view.Combination.CUSTOMERS], reverse=True)
 
 
 # ---- Não recebem -----------------------------------------------------------------------------
 
 
 def test_support_table_holds_the_customers_without_full_coverage(
-        audit: Audit, support: views.SupportData) -> None:
+        audit: Audit, support: non_recipients_view.SupportData) -> None:
     not_full = audit.customers[audit.customers[CustomerAudit.STATUS] != "covered"]
     assert ids(support.table) == {int(i) for i in not_full[CustomerAudit.ID]}
     first = support.table.iloc[0]
-    assert first[views.Cust.COVERAGE] == "Não coberto"
-    assert support.table.iloc[-1][views.Cust.COVERAGE] == "Parcial"
-    row = support.table.set_index(views.Cust.ID).loc[11]
-    assert row[views.Cust.REASONS] == (
+    assert first[non_recipients_view.Cust.COVERAGE] == "Não coberto"
+    assert support.table.iloc[-1][non_recipients_view.Cust.COVERAGE] == "Parcial"
+    row = support.table.set_index(non_recipients_view.Cust.ID).loc[11]
+    assert row[non_recipients_view.Cust.REASONS] == (
         "Status do serviço fora do envio · Nenhum contato permite e-mail")
-    assert row[views.Cust.PRIMARY] == "Status do serviço fora do envio"
-    assert row[views.Cust.STATUSES] == "Inativo"
+    assert row[non_recipients_view.Cust.PRIMARY] == "Status do serviço fora do envio"
+    assert row[non_recipients_view.Cust.STATUSES] == "Inativo"
 
 
 @pytest.mark.parametrize("code", [c for c in REASON_CODES if c not in (
     "no_email_routine",)])
-def test_reason_filter_equals_engine(audit: Audit, support: views.SupportData,
+def test_reason_filter_equals_engine(audit: Audit, support: non_recipients_view.SupportData,
                                      code: str) -> None:
-    rows = views.apply_filters(support, views.Filters(reasons=(code,)))
+    rows = non_recipients_view.apply_filters(support, non_recipients_view.Filters(reasons=(code,)))
     assert ids(rows) == failing_customers(audit, code)
 
 
-def test_filters(support: views.SupportData) -> None:
+def test_filters(support: non_recipients_view.SupportData) -> None:
     def only(**kwargs: object) -> set[int]:
-        return ids(views.apply_filters(support, views.Filters(**kwargs)))  # type: ignore[arg-type]
+        filters = non_recipients_view.Filters(**kwargs)  # type: ignore[arg-type]
+        return ids(non_recipients_view.apply_filters(support, filters))
 
     assert only() == set(EXPECTED_REASONS) - {1}
     assert only(methods=("Carnê",)) == {10}
-    assert only(methods=(views.NO_METHOD_LABEL,)) == {6}
+    assert only(methods=(labels_view.NO_METHOD_LABEL,)) == {6}
     assert only(statuses=("Cancelado", "Inativo")) == {4, 11}
-    assert only(statuses=(views.NO_SERVICE_LABEL,)) == {8, 12}
+    assert only(statuses=(labels_view.NO_SERVICE_LABEL,)) == {8, 12}
     assert only(cities=("Lavras",)) == {2, 3, 8}  # «LAVRAS» is the same city
-    assert only(cities=(views.NO_CITY_LABEL,)) == {11}
+    assert only(cities=(non_recipients_view.NO_CITY_LABEL,)) == {11}
     assert only(coverage=("partial",)) == {8}
-    assert only(combination=views.reason_bit("service_missing")) == {8, 12}
+    assert only(combination=labels_view.reason_bit("service_missing")) == {8, 12}
     assert only(reasons=("no_valid_email",), cities=("São Paulo",)) == {9}
     assert only(reasons=("no_valid_email", "sender_unavailable")) == {2, 9, 10}
 
 
-def test_city_options_merge_spellings(support: views.SupportData) -> None:
-    options = views.filter_options(support)
+def test_city_options_merge_spellings(support: non_recipients_view.SupportData) -> None:
+    options = non_recipients_view.filter_options(support)
     assert options.cities == ("Alfenas", "Lavras", "São Paulo", "Varginha",
-                              views.NO_CITY_LABEL)
+                              non_recipients_view.NO_CITY_LABEL)
     assert "no_email_routine" not in options.reasons
     assert options.coverage == ("partial", "not_covered")
 
@@ -266,27 +280,29 @@ def test_city_options_merge_spellings(support: views.SupportData) -> None:
     ("hyperlink", {9}),
     ("nao-existe", set()),
 ])
-def test_search(support: views.SupportData, query: str, expected: set[int]) -> None:
-    assert ids(views.apply_filters(support, views.Filters(query=query))) == expected
+def test_search(support: non_recipients_view.SupportData, query: str, expected: set[int]) -> None:
+    filters = non_recipients_view.Filters(query=query)
+    assert ids(non_recipients_view.apply_filters(support, filters)) == expected
 
 
 def test_search_reaches_contacts_and_customers_out_of_the_table(audit: Audit) -> None:
-    index = views.customer_index(audit)
-    found = views.search_customers(index, "financeiro@empresa-um")
+    index = non_recipients_view.customer_index(audit)
+    found = non_recipients_view.search_customers(index, "financeiro@empresa-um")
     assert ids(found) == {1}
-    assert bool(found.iloc[0][views.Cust.IN_SCOPE])
-    assert views.search_customers(index, "   ").empty
-    by_id = views.search_customers(index, "1")
-    assert int(by_id.iloc[0][views.Cust.ID]) == 1  # the exact id comes first
-    label = views.customer_choice_label(found.iloc[0].to_dict())
+    assert bool(found.iloc[0][non_recipients_view.Cust.IN_SCOPE])
+    assert non_recipients_view.search_customers(index, "   ").empty
+    by_id = non_recipients_view.search_customers(index, "1")
+    assert int(by_id.iloc[0][non_recipients_view.Cust.ID]) == 1  # the exact id comes first
+    label = non_recipients_view.customer_choice_label(found.iloc[0].to_dict())
     assert label == "Cliente 1 — 000.000.001-00 — id 1"
 
 
-def test_export_frame_is_the_visible_columns(support: views.SupportData) -> None:
-    rows = views.apply_filters(support, views.Filters(cities=("Varginha",)))
-    out = views.export_frame(rows)
-    assert tuple(out.columns) == views.SUPPORT_COLUMNS
-    assert set(views.SUPPORT_LABELS) == set(views.SUPPORT_COLUMNS)
+def test_export_frame_is_the_visible_columns(support: non_recipients_view.SupportData) -> None:
+    rows = non_recipients_view.apply_filters(support,
+                                             non_recipients_view.Filters(cities=("Varginha",)))
+    out = non_recipients_view.export_frame(rows)
+    assert tuple(out.columns) == non_recipients_view.SUPPORT_COLUMNS
+    assert set(non_recipients_view.SUPPORT_HEADERS) == set(non_recipients_view.SUPPORT_COLUMNS)
     assert ids(out) == {4, 5, 10}
 
 
@@ -296,10 +312,10 @@ settings_ = settings(max_examples=60, deadline=None,
 
 @settings_
 @given(data=st.data())
-def test_filters_agree_with_a_row_by_row_reading(support: views.SupportData,
+def test_filters_agree_with_a_row_by_row_reading(support: non_recipients_view.SupportData,
                                                  data: st.DataObject) -> None:
-    options = views.filter_options(support)
-    filters = views.Filters(
+    options = non_recipients_view.filter_options(support)
+    filters = non_recipients_view.Filters(
         query=data.draw(st.sampled_from(["", "cliente", "lavras", "1", "gmail"])),
         reasons=tuple(data.draw(st.lists(st.sampled_from(options.reasons), max_size=3))),
         methods=tuple(data.draw(st.lists(st.sampled_from(options.methods), max_size=2))),
@@ -307,17 +323,18 @@ def test_filters_agree_with_a_row_by_row_reading(support: views.SupportData,
         cities=tuple(data.draw(st.lists(st.sampled_from(options.cities), max_size=2))),
         coverage=tuple(data.draw(st.lists(st.sampled_from(options.coverage), max_size=1))),
     )
-    got = ids(views.apply_filters(support, filters))
+    got = ids(non_recipients_view.apply_filters(support, filters))
     expected = set()
     methods: dict[int, set[str]] = {}
     statuses: dict[int, set[str]] = {}
     for pairs, into in ((support.methods, methods), (support.statuses, statuses)):
-        for cid, label in zip(pairs[views.Cust.ID], pairs["label"], strict=True):
+        for cid, label in zip(pairs[non_recipients_view.Pair.ID],
+                              pairs[non_recipients_view.Pair.LABEL], strict=True):
             into.setdefault(int(cid), set()).add(str(label))
-    cities = views.city_labels(support.table[views.Cust.CITY])
+    cities = non_recipients_view.city_labels(support.table[non_recipients_view.Cust.CITY])
     for position, row in enumerate(support.table.to_dict("records")):
-        cid = int(row[views.Cust.ID])
-        codes = set(views.mask_codes(row[views.Cust.MASK]))
+        cid = int(row[non_recipients_view.Cust.ID])
+        codes = set(labels_view.mask_codes(row[non_recipients_view.Cust.MASK]))
         if filters.reasons and not codes & set(filters.reasons):
             continue
         if filters.methods and not methods[cid] & set(filters.methods):
@@ -326,9 +343,10 @@ def test_filters_agree_with_a_row_by_row_reading(support: views.SupportData,
             continue
         if filters.cities and cities.iloc[position] not in filters.cities:
             continue
-        if filters.coverage and row[views.Cust.COVERAGE_CODE] not in filters.coverage:
+        if filters.coverage and row[non_recipients_view.Cust.COVERAGE_CODE] not in filters.coverage:
             continue
-        if filters.query and views.fold(filters.query) not in row[views.Cust.SEARCH]:
+        if filters.query and (labels_view.fold(filters.query)
+                              not in row[non_recipients_view.Cust.SEARCH]):
             continue
         expected.add(cid)
     assert got == expected
@@ -339,44 +357,47 @@ def test_filters_agree_with_a_row_by_row_reading(support: views.SupportData,
 
 @pytest.mark.parametrize("customer_id", sorted(EXPECTED_REASONS))
 def test_diagnosis_lists_exactly_the_failing_conditions(audit: Audit, customer_id: int) -> None:
-    d = views.diagnosis(audit, customer_id)
+    d = diagnosis_view.diagnosis(audit, customer_id)
     assert d.failing == EXPECTED_REASONS[customer_id]
     assert len(d.checklist) == 9
-    failing = d.checklist[d.checklist[views.Check.STATE] == views.STATE_FAIL]
-    assert (failing[views.Check.ICON] == views.ICON_FAIL).all()
-    assert (failing[views.Check.MENU_PATH] != "").all()
-    passing = d.checklist[d.checklist[views.Check.STATE] == views.STATE_OK]
-    assert (passing[views.Check.MENU_PATH] == "").all()
+    failing = d.checklist[d.checklist[diagnosis_view.Check.STATE] == diagnosis_view.STATE_FAIL]
+    assert (failing[diagnosis_view.Check.ICON] == labels_view.ICON_FAIL).all()
+    assert (failing[diagnosis_view.Check.MENU_PATH] != "").all()
+    passing = d.checklist[d.checklist[diagnosis_view.Check.STATE] == diagnosis_view.STATE_OK]
+    assert (passing[diagnosis_view.Check.MENU_PATH] == "").all()
     if customer_id == 11:
-        detail = d.checklist.set_index(views.Check.CODE).loc["service_status_excluded",
-                                                              views.Check.DETAIL]
+        detail = d.checklist.set_index(diagnosis_view.Check.CODE).loc["service_status_excluded",
+                                                              diagnosis_view.Check.DETAIL]
         assert detail == "falha em 1 de 1 fatura: Status do serviço fora do envio"
 
 
 def test_diagnosis_conditions_6_and_7_not_evaluated_without_service(audit: Audit) -> None:
-    states = views.diagnosis(audit, 12).checklist.set_index(views.Check.CODE)[views.Check.STATE]
-    assert states["service_missing"] == views.STATE_FAIL
-    assert states["service_status_excluded"] == views.STATE_NOT_EVALUATED
-    assert states["service_blocks_email"] == views.STATE_NOT_EVALUATED
-    partial = views.diagnosis(audit, 8).checklist.set_index(views.Check.CODE)
-    assert partial.loc["service_status_excluded", views.Check.STATE] == views.STATE_OK
-    assert "não avaliada" in partial.loc["service_status_excluded", views.Check.DETAIL]
+    checklist = diagnosis_view.diagnosis(audit, 12).checklist
+    states = checklist.set_index(diagnosis_view.Check.CODE)[diagnosis_view.Check.STATE]
+    assert states["service_missing"] == diagnosis_view.STATE_FAIL
+    assert states["service_status_excluded"] == diagnosis_view.STATE_NOT_EVALUATED
+    assert states["service_blocks_email"] == diagnosis_view.STATE_NOT_EVALUATED
+    partial = diagnosis_view.diagnosis(audit, 8).checklist.set_index(diagnosis_view.Check.CODE)
+    assert (partial.loc["service_status_excluded", diagnosis_view.Check.STATE]
+            == diagnosis_view.STATE_OK)
+    assert "não avaliada" in partial.loc["service_status_excluded", diagnosis_view.Check.DETAIL]
 
 
 def test_diagnosis_details(audit: Audit) -> None:
-    d = views.diagnosis(audit, 8)
+    d = diagnosis_view.diagnosis(audit, 8)
     assert d.coverage == "partial"
     assert d.in_scope and d.known
     assert d.city == "LAVRAS"
     assert len(d.invoices) == 2
-    assert set(d.invoices[views.InvoiceView.ELIGIBLE]) == {views.ICON_OK, views.ICON_FAIL}
-    assert set(d.invoices[views.InvoiceView.STATUS]) == {"Em aberto"}
+    assert set(d.invoices[diagnosis_view.InvoiceView.ELIGIBLE]) == {labels_view.ICON_OK,
+                                                                     labels_view.ICON_FAIL}
+    assert set(d.invoices[diagnosis_view.InvoiceView.STATUS]) == {"Em aberto"}
     # 3 active rules × 2 invoices, sorted by invoice then date.
     assert len(d.send_dates) == 6
     first = d.send_dates.iloc[0]
-    assert first[views.SendView.SEND_DATE] == pd.Timestamp("2024-03-07")
-    assert first[views.SendView.WHEN] == "3 dias antes do vencimento"
-    assert d.recipients[views.RecipientView.ORIGIN].tolist() == ["Cadastro do cliente"]
+    assert first[diagnosis_view.SendView.SEND_DATE] == pd.Timestamp("2024-03-07")
+    assert first[diagnosis_view.SendView.WHEN] == "3 dias antes do vencimento"
+    assert d.recipients[diagnosis_view.RecipientView.ORIGIN].tolist() == ["Cadastro do cliente"]
     assert d.amount_without_notice == pytest.approx(80.0)
 
 
@@ -384,11 +405,11 @@ def test_diagnosis_of_a_customer_without_invoices(run: Callable[..., Audit]) -> 
     erp = mixed_erp()
     erp.add("cliente", id_cliente=99, nome_razaosocial="Sem Fatura", cpf_cnpj="1",
             cidade="X", email_principal="x@y.com", permite_enviar_email=True, ativo=False)
-    d = views.diagnosis(run(erp), 99)
+    d = diagnosis_view.diagnosis(run(erp), 99)
     assert not d.in_scope and d.known
     assert d.checklist.empty and d.failing == ()
     assert d.active is False
-    assert d.recipients[views.RecipientView.RECEIVES].tolist() == [views.ICON_OK]
+    assert d.recipients[diagnosis_view.RecipientView.RECEIVES].tolist() == [labels_view.ICON_OK]
 
 
 def test_email_log_view() -> None:
@@ -402,29 +423,67 @@ def test_email_log_view() -> None:
         "accepted": ["S", 0, None],
         "error_message": [None, "550 mailbox unavailable", None],
     })
-    view = views.email_log_view(log, limit=2)
+    view = diagnosis_view.email_log_view(log, limit=2)
     assert len(view) == 2
-    assert view[views.LogView.SENT_AT].iloc[0] == pd.Timestamp("2024-03-10 08:00:00")
-    assert view[views.LogView.ACCEPTED].tolist() == ["Não", "Sim"]
+    assert view[diagnosis_view.LogView.SENT_AT].iloc[0] == pd.Timestamp("2024-03-10 08:00:00")
+    assert view[diagnosis_view.LogView.ACCEPTED].tolist() == ["Não", "Sim"]
+
+
+def test_email_log_reads_accepted_like_every_other_flag() -> None:
+    """The log's ``accepted`` flag follows the ERP's yes/no spellings (erp.normalise)."""
+    spellings = ["Sim", " NÃO ", "verdadeiro", "falso", "v", True, 1, 0.0, "talvez", None]
+    log = pd.DataFrame({
+        "invoice_id": [1] * len(spellings), "address": ["a@b.com"] * len(spellings),
+        "document_type": ["fatura"] * len(spellings), "error_message": [None] * len(spellings),
+        "sent_at": pd.date_range("2024-03-01", periods=len(spellings), freq="-1D"),
+        "accepted": pd.Series(spellings, dtype=object),
+    })
+    view = diagnosis_view.email_log_view(log, limit=len(spellings))
+    assert view[diagnosis_view.LogView.ACCEPTED].tolist() == [
+        "Sim", "Não", "Sim", "Não", "Sim", "Sim", "Sim", "Não", "—", "—"]
 
 
 # ---- Configuração and Dados ------------------------------------------------------------------
 
 
 def test_configuration_views(audit: Audit) -> None:
-    methods = views.methods_view(audit).set_index("ID")
-    assert methods.loc[1, "Regras ativas"] == 3
-    assert methods.loc[1, "Dias das regras (em relação ao vencimento)"] == "-3, 0, +3"
-    assert methods.loc[2, "Remetente disponível"] == views.ICON_FAIL
-    assert methods.loc[1, "Status do Serviço para Envio"].startswith("Padrão")
-    orphans = views.methods_without_rules(audit)
-    assert orphans["Forma de cobrança"].tolist() == [views.NO_METHOD_LABEL]
-    senders = views.senders_view(audit).set_index("ID")
-    assert senders.loc[2, "Ativo"] == "Não" and senders.loc[2, "Usado por"] == "Carnê"
-    routines = views.routines_view(audit)
-    assert routines["Envia e-mail de cobrança"].tolist() == ["Sim", "Não"]
-    assert views.rules_view(audit)["Quando"].tolist()[:3] == [
+    method = settings_view.MethodRow
+    methods = settings_view.methods_view(audit).set_index(method.ID)
+    assert methods.loc[1, method.ACTIVE_RULES] == 3
+    assert methods.loc[1, method.RULE_DAYS] == "-3, 0, +3"
+    assert methods.loc[2, method.SENDER_AVAILABLE] == labels_view.ICON_FAIL
+    assert methods.loc[1, method.SEND_STATUSES].startswith("Padrão")
+    orphans = settings_view.methods_without_rules(audit)
+    assert orphans[coverage_view.Breakdown.LABEL].tolist() == [labels_view.NO_METHOD_LABEL]
+    assert orphans[coverage_view.Breakdown.INVOICES].tolist() == [1]
+    sender = settings_view.SenderRow
+    senders = settings_view.senders_view(audit).set_index(sender.ID)
+    assert senders.loc[2, sender.ACTIVE] == "Não" and senders.loc[2, sender.USED_BY] == "Carnê"
+    routines = settings_view.routines_view(audit)
+    assert routines[settings_view.RoutineRow.SENDS_BILLING].tolist() == ["Sim", "Não"]
+    assert settings_view.rules_view(audit)[settings_view.RuleRow.WHEN].tolist()[:3] == [
         "3 dias antes do vencimento", "no dia do vencimento", "3 dias depois do vencimento"]
+
+
+@pytest.mark.parametrize(("build", "headers"), [
+    (settings_view.routines_view, settings_view.ROUTINE_HEADERS),
+    (settings_view.senders_view, settings_view.SENDER_HEADERS),
+    (settings_view.methods_view, settings_view.METHOD_HEADERS),
+    (settings_view.rules_view, settings_view.RULE_HEADERS),
+    (settings_view.methods_without_rules, coverage_view.METHOD_BREAKDOWN_HEADERS),
+    (coverage_view.coverage_by_method, coverage_view.METHOD_BREAKDOWN_HEADERS),
+    (coverage_view.coverage_by_service_status, coverage_view.STATUS_BREAKDOWN_HEADERS),
+    (coverage_view.coverage_by_due_date, coverage_view.BREAKDOWN_HEADERS),
+    (data_view.problem_summary, data_view.PROBLEM_HEADERS),
+    (data_view.problems_view, data_view.PROBLEM_HEADERS),
+    (lambda a: diagnosis_view.diagnosis(a, 8).invoices, diagnosis_view.INVOICE_HEADERS),
+    (lambda a: diagnosis_view.diagnosis(a, 8).send_dates, diagnosis_view.SEND_HEADERS),
+    (lambda a: diagnosis_view.diagnosis(a, 8).recipients, diagnosis_view.RECIPIENT_HEADERS),
+])
+def test_every_shown_column_has_a_header(audit: Audit, build: Callable[[Audit], pd.DataFrame],
+                                         headers: dict[str, str]) -> None:
+    """A frame names its columns in its class; the page shows them with these headers."""
+    assert set(build(audit).columns) <= set(headers)
 
 
 def test_problem_views(run: Callable[..., Audit]) -> None:
@@ -432,16 +491,17 @@ def test_problem_views(run: Callable[..., Audit]) -> None:
     erp.add("fatura", id_fatura=3000, id_cliente=777, id_cliente_servico=None,
             id_forma_cobranca=1, data_vencimento="2024-03-15", valor=10, status="estranho")
     audit = run(erp)
-    summary = views.problem_summary(audit)
-    assert summary["Ocorrências"].sum() == len(audit.problems) > 0
-    assert "Valor desconhecido" in set(summary["Problema"])
-    only = views.problems_view(audit, ["Valor desconhecido"])
-    assert set(only["Problema"]) == {"Valor desconhecido"}
-    assert "3000" in set(only["Id"])
+    problem = data_view.ProblemRow
+    summary = data_view.problem_summary(audit)
+    assert summary[problem.COUNT].sum() == len(audit.problems) > 0
+    assert "Valor desconhecido" in set(summary[problem.KIND])
+    only = data_view.problems_view(audit, ["Valor desconhecido"])
+    assert set(only[problem.KIND]) == {"Valor desconhecido"}
+    assert "3000" in set(only[problem.ID])
     # The unknown customer is searchable and has a (partial) diagnosis.
-    index = views.customer_index(audit)
+    index = non_recipients_view.customer_index(audit)
     assert 777 in ids(index)
-    assert not views.diagnosis(audit, 777).known
+    assert not diagnosis_view.diagnosis(audit, 777).known
 
 
 def test_sender_settings_and_password(audit: Audit) -> None:
@@ -456,19 +516,30 @@ def test_sender_settings_and_password(audit: Audit) -> None:
 
 
 def test_smtp_result_rows() -> None:
-    stages = [SimpleNamespace(label="Conexão", ok=True, elapsed_ms=12.4, code=None, text=""),
-              SimpleNamespace(label="AUTH", ok=False, elapsed_ms=1234.0, code=535,
-                              text="5.7.8 authentication failed")]
-    rows = views.smtp_stage_rows(stages)
-    assert rows["Resultado"].tolist() == [views.ICON_OK, views.ICON_FAIL]
-    assert rows["Tempo"].tolist() == ["12 ms", "1.234 ms"]
-    tls = SimpleNamespace(protocol="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384",
-                          subject="CN=smtp", issuer="CN=CA", not_after="2027-01-31T12:00:00+00:00",
-                          names=("smtp.provedor.com.br",), verified=True)
-    table = views.tls_rows(tls).set_index("Campo")["Valor"]
+    stages = [Stage("connect", True, 12.4),
+              Stage("auth", False, 1234.0, 535, "5.7.8 authentication failed")]
+    rows = sender_test_view.smtp_stage_rows(stages)
+    assert rows[sender_test_view.StageRow.RESULT].tolist() == [labels_view.ICON_OK,
+                                                                labels_view.ICON_FAIL]
+    assert rows[sender_test_view.StageRow.ELAPSED].tolist() == ["12 ms", "1.234 ms"]
+    assert set(rows.columns) == set(sender_test_view.STAGE_HEADERS)
+    tls = TlsInfo(protocol="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", subject="CN=smtp",
+                  issuer="CN=CA", not_after="2027-01-31T12:00:00+00:00",
+                  names=("smtp.provedor.com.br",), verified=True)
+    tls_row = sender_test_view.TlsRow
+    table = sender_test_view.tls_rows(tls).set_index(tls_row.FIELD)[tls_row.VALUE]
     assert table["Válido até"] == "31/01/2027"
     assert table["Certificado verificado"] == "Sim"
-    assert views.tls_rows(None).empty
+    assert sender_test_view.tls_rows(None).empty
+
+
+def test_the_views_do_not_load_the_smtp_dialogue() -> None:
+    """The sender-test tables name the SMTP types for the type checker only."""
+    code = ("import sys, carteiro.views.settings, carteiro.views.sender_test; "
+            "print(sorted(m for m in sys.modules if m.startswith('carteiro.sender.smtp')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip() == "[]"
 
 
 def test_sender_tests_view(audit: Audit) -> None:
@@ -478,30 +549,35 @@ def test_sender_tests_view(audit: Audit) -> None:
         "port": [587], "security": ["tls"], "from_addr": ["a@b.com"], "recipient": ["c@d.com"],
         "success": [False], "failed_stage": ["auth"], "message": ["Senha recusada"],
     })
-    view = views.sender_tests_view(history, audit)
-    assert view.iloc[0]["Quando"] == "05/03/2024 09:00:00"  # America/Sao_Paulo
-    assert view.iloc[0]["Remetente"] == "Gmail antigo (id 2)"
-    assert view.iloc[0]["Resultado"].startswith(views.ICON_FAIL)
+    col = sender_test_view.SenderTestRow
+    view = sender_test_view.sender_tests_view(history, audit)
+    assert view.iloc[0][col.WHEN] == "05/03/2024 09:00:00"  # America/Sao_Paulo
+    assert view.iloc[0][col.SENDER] == "Gmail antigo (id 2)"
+    assert view.iloc[0][col.SERVER] == "smtp.gmail.com:587 (tls)"
+    assert view.iloc[0][col.RESULT].startswith(labels_view.ICON_FAIL)
+    assert list(view.columns) == list(sender_test_view.SENDER_TEST_HEADERS)
+    empty = sender_test_view.sender_tests_view(history.iloc[0:0], audit)
+    assert list(empty.columns) == list(sender_test_view.SENDER_TEST_HEADERS)
 
 
 # ---- Helpers ---------------------------------------------------------------------------------
 
 
 def test_text_helpers() -> None:
-    assert views.fold("  São JOSÉ ") == "sao jose"
-    assert views.offset_label(-1) == "1 dia antes do vencimento"
-    assert views.offset_label(5) == "5 dias depois do vencimento"
-    assert views.signed_money(0) == "R$ 0,00"
-    assert views.customers_phrase(1) == "o cliente"
-    assert views.customers_phrase(1234) == "os 1.234 clientes"
-    assert views.combination_label(0) == ""
-    assert views.mask_codes(views.reason_bit("no_valid_email")) == ("no_valid_email",)
+    assert labels_view.fold("  São JOSÉ ") == "sao jose"
+    assert labels_view.offset_label(-1) == "1 dia antes do vencimento"
+    assert labels_view.offset_label(5) == "5 dias depois do vencimento"
+    assert labels_view.signed_money(0) == "R$ 0,00"
+    assert labels_view.customers_phrase(1) == "o cliente"
+    assert labels_view.customers_phrase(1234) == "os 1.234 clientes"
+    assert labels_view.combination_label(0) == ""
+    assert labels_view.mask_codes(labels_view.reason_bit("no_valid_email")) == ("no_valid_email",)
 
 
 def test_styler_formats_pt_br() -> None:
     frame = pd.DataFrame({"v": [1234.5], "n": [12345], "p": [0.125],
                           "d": [pd.Timestamp("2024-03-31")]})
-    html = views.pt_br_styler(frame, money=["v"], integers=["n"], percent=["p"],
+    html = tables_view.pt_br_styler(frame, money=["v"], integers=["n"], percent=["p"],
                               dates=["d"]).to_html()
     for text in ("R$ 1.234,50", "12.345", "12,5%", "31/03/2024"):
         assert text in html
@@ -511,12 +587,14 @@ def test_empty_period(run: Callable[..., Audit]) -> None:
     from carteiro.period import Period
 
     audit = run(mixed_erp(), period=Period(dt.date(2030, 1, 1), dt.date(2030, 1, 31)))
-    assert views.coverage_summary(audit).customers == 0
-    assert views.funnel(audit)[views.Funnel.REMAINING].sum() == 0
-    assert views.combinations(audit).empty
-    support = views.support_data(audit)
+    assert coverage_view.coverage_summary(audit).customers == 0
+    assert reasons_view.funnel(audit)[reasons_view.Funnel.REMAINING].sum() == 0
+    assert reasons_view.combinations(audit).empty
+    support = non_recipients_view.support_data(audit)
     assert support.table.empty
-    assert views.apply_filters(support, views.Filters(query="x")).empty
-    assert views.coverage_by_method(audit).empty
-    assert views.coverage_by_due_date(audit)[views.Breakdown.INVOICES].sum() == 0
-    assert views.filter_options(support).reasons == ()
+    assert non_recipients_view.apply_filters(support, non_recipients_view.Filters(query="x")).empty
+    assert coverage_view.coverage_by_method(audit).empty
+    orphans = settings_view.methods_without_rules(audit)
+    assert orphans.empty and list(orphans.columns) == list(settings_view.ORPHAN_COLUMNS)
+    assert coverage_view.coverage_by_due_date(audit)[coverage_view.Breakdown.INVOICES].sum() == 0
+    assert non_recipients_view.filter_options(support).reasons == ()

@@ -46,7 +46,9 @@ def normalise_words(series: pd.Series) -> pd.Series:
     return map_distinct(series, normalise_word, "string")
 
 
-def _flag(value: Any) -> bool | None:
+def flag(value: Any) -> bool | None:
+    """A yes/no value in any accepted spelling (``TRUE_WORDS``, ``FALSE_WORDS``, booleans, 0 and
+    1) as a bool; ``None`` when it is none of them."""
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer | float | np.floating) and value in (0, 1):
@@ -57,6 +59,11 @@ def _flag(value: Any) -> bool | None:
     if word in FALSE_WORDS:
         return False
     return None
+
+
+def flags(series: pd.Series) -> pd.Series:
+    """:func:`flag` over a column → nullable boolean (unknown spellings and nulls are NA)."""
+    return map_distinct(series, flag, "boolean")
 
 
 def parse_flags(
@@ -73,7 +80,7 @@ def parse_flags(
     An unknown spelling becomes NA and is reported; a null is reported only where the contract
     says so (``ativo`` on rules, routines, senders and billing methods).
     """
-    parsed = map_distinct(series, _flag, "boolean")
+    parsed = flags(series)
     unknown = parsed.isna() & series.notna()
     if unknown.any():
         log.add(

@@ -44,6 +44,7 @@ from carteiro import formatting
 from carteiro.columns import Invoice, Method, RuleIn, SendDate, Sender
 from carteiro.rules.engine import Audit
 from carteiro.rules.send_dates import send_dates
+from carteiro.views.labels import yes_no
 
 SECONDS_PER_HOUR: Final = 3600
 DEFAULT_WINDOW_HOURS: Final = 24.0
@@ -93,6 +94,18 @@ TABLE_COLUMNS: Final = (
     Capacity.WINDOW_HOURS, Capacity.ROUTINE_LIMIT, Capacity.FITS_WINDOW, Capacity.DAILY_CAP,
     Capacity.OVER_CAP, Capacity.IN_PERIOD, Capacity.COMPLETE,
 )
+# pt-BR headers of the columns people read (the busiest-days table of the Configuração page).
+CAPACITY_HEADERS: Final[dict[str, str]] = {
+    Capacity.SEND_DATE: "Dia de envio",
+    Capacity.SENDER: "Remetente",
+    Capacity.NOTICES: "Avisos",
+    Capacity.INTERVAL_SECONDS: "Intervalo (s)",
+    Capacity.SECONDS_NEEDED: "Tempo necessário (s)",
+    Capacity.ROUTINE_LIMIT: "Cabem no dia",
+    Capacity.FITS_WINDOW: "Cabe no dia",
+    Capacity.OVER_CAP: "Acima do limite do provedor",
+    Capacity.IN_PERIOD: "Dentro do período",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,7 +394,8 @@ def capacity_figure(table: pd.DataFrame) -> go.Figure:
         title="Avisos de cobrança por dia de envio",
         separators=",.",
         barmode="group",
-        xaxis={"title": {"text": "Dia de envio"}, "tickformat": "%d/%m", "type": "date"},
+        xaxis={"title": {"text": CAPACITY_HEADERS[Capacity.SEND_DATE]}, "tickformat": "%d/%m",
+               "type": "date"},
         yaxis={"title": {"text": "Avisos (e-mails)"}, "rangemode": "tozero",
                "tickformat": ",d"},
         showlegend=True,
@@ -456,8 +470,10 @@ def _routine_lines(fig: go.Figure, table: pd.DataFrame, scale: float) -> None:
 
 
 __all__ = [
+    "CAPACITY_HEADERS",
     "DAILY_CAPS",
     "Capacity",
+    "busiest_days",
     "capacity_figure",
     "capacity_summary",
     "capacity_table",
@@ -466,25 +482,12 @@ __all__ = [
 ]
 
 
-# pt-BR headers of the busiest-days table shown on the Configuração page.
-DISPLAY_COLUMNS: Final[dict[str, str]] = {
-    Capacity.SEND_DATE: "Dia de envio",
-    Capacity.SENDER: "Remetente",
-    Capacity.NOTICES: "Avisos",
-    Capacity.INTERVAL_SECONDS: "Intervalo (s)",
-    Capacity.SECONDS_NEEDED: "Tempo necessário (s)",
-    Capacity.ROUTINE_LIMIT: "Cabem no dia",
-    Capacity.FITS_WINDOW: "Cabe no dia",
-    Capacity.OVER_CAP: "Acima do limite do provedor",
-    Capacity.IN_PERIOD: "Dentro do período",
-}
-
-
 def busiest_days(table: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
-    """The ``limit`` busiest (day, sender) rows with the columns people read, pt-BR headed."""
+    """The ``limit`` busiest (day, sender) rows with the columns people read (headers:
+    :data:`CAPACITY_HEADERS`), flags as «Sim»/«Não» («—» over the cap when there is none)."""
     top = table.head(limit)
-    shown = top[list(DISPLAY_COLUMNS)].copy()
+    shown = top[list(CAPACITY_HEADERS)].copy()
     for column in (Capacity.FITS_WINDOW, Capacity.OVER_CAP, Capacity.IN_PERIOD):
-        shown[column] = shown[column].map({True: "Sim", False: "Não"}).fillna("—")
+        shown[column] = yes_no(shown[column])
     shown.loc[top[Capacity.DAILY_CAP].isna().to_numpy(), Capacity.OVER_CAP] = "—"  # no cap
-    return shown.rename(columns=DISPLAY_COLUMNS)
+    return shown

@@ -1,4 +1,4 @@
-"""Plotly figures of the dashboard: each builder takes a frame from :mod:`carteiro.views` and
+"""Plotly figures of the dashboard: each builder takes a frame from a view module and
 returns a ``go.Figure`` with pt-BR texts and number formats (``1.234,5``, dates ``dd/mm``).
 
 Figures never import Streamlit; the pages pass them to ``st.plotly_chart``. Bars that can be
@@ -14,7 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from carteiro import formatting as fmt
-from carteiro.views import Breakdown, Funnel, ReasonRow
+from carteiro.views.coverage import BREAKDOWN_HEADERS, Breakdown
+from carteiro.views.reasons import REASON_HEADERS, Funnel, ReasonRow
 
 COLOR_OK: Final = "#2e7d32"
 COLOR_FAIL: Final = "#c62828"
@@ -22,6 +23,8 @@ COLOR_CUSTOMERS: Final = "#1565c0"
 COLOR_INVOICES: Final = "#90a4ae"
 COLOR_FUNNEL: Final = "#1565c0"
 FONT: Final = "Source Sans Pro, sans-serif"
+# The stacked bars of the coverage figures: invoices with notice, then without.
+_NOTICE_BARS: Final = ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL))
 
 
 def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
@@ -61,8 +64,8 @@ def coverage_by_due_date_figure(frame: pd.DataFrame) -> go.Figure:
     share = [fmt.percent(s) if not pd.isna(s) else "—" for s in frame[Breakdown.SHARE]]
     custom = np.column_stack([day_text, share, _integers(frame[Breakdown.INVOICES])])
     fig = go.Figure()
-    for column, name, color in ((Breakdown.ELIGIBLE, "Com aviso", COLOR_OK),
-                                (Breakdown.NOT_ELIGIBLE, "Sem aviso", COLOR_FAIL)):
+    for column, color in _NOTICE_BARS:
+        name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             x=days, y=frame[column], name=name, marker_color=color, customdata=custom,
             hovertemplate=(f"<b>%{{customdata[0]}}</b><br>{name}: %{{y:,.0f}} de "
@@ -70,8 +73,8 @@ def coverage_by_due_date_figure(frame: pd.DataFrame) -> go.Figure:
                            "<extra></extra>"),
         )
     fig.update_layout(barmode="stack", bargap=0.15)
-    fig.update_xaxes(tickformat="%d/%m", title_text="Vencimento")
-    fig.update_yaxes(title_text="Faturas", tickformat=",d")
+    fig.update_xaxes(tickformat="%d/%m", title_text=BREAKDOWN_HEADERS[Breakdown.DUE_DATE])
+    fig.update_yaxes(title_text=BREAKDOWN_HEADERS[Breakdown.INVOICES], tickformat=",d")
     return _layout(fig, height=340)
 
 
@@ -85,8 +88,8 @@ def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Fig
     custom = np.column_stack([share, _integers(top[Breakdown.INVOICES]),
                               [fmt.money(a) for a in top[Breakdown.AMOUNT]]])
     fig = go.Figure()
-    for column, name, color in ((Breakdown.ELIGIBLE, "Com aviso", COLOR_OK),
-                                (Breakdown.NOT_ELIGIBLE, "Sem aviso", COLOR_FAIL)):
+    for column, color in _NOTICE_BARS:
+        name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             y=top[Breakdown.LABEL], x=top[column], name=name, orientation="h",
             marker_color=color, customdata=custom,
@@ -95,7 +98,7 @@ def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Fig
                            "%{customdata[2]}<extra></extra>"),
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="Faturas", tickformat=",d")
+    fig.update_xaxes(title_text=BREAKDOWN_HEADERS[Breakdown.INVOICES], tickformat=",d")
     fig.update_yaxes(automargin=True)
     return _layout(fig, height=max(220, 60 + 34 * len(top)))
 
@@ -131,8 +134,9 @@ def reasons_figure(frame: pd.DataFrame) -> go.Figure:
     labels = [f"{n}. {label}" for n, label in zip(failing[ReasonRow.NUMBER],
                                                    failing[ReasonRow.LABEL], strict=True)]
     fig = go.Figure()
-    for column, name, color in ((ReasonRow.CUSTOMERS, "Clientes", COLOR_CUSTOMERS),
-                                (ReasonRow.INVOICES, "Faturas", COLOR_INVOICES)):
+    for column, color in ((ReasonRow.CUSTOMERS, COLOR_CUSTOMERS),
+                          (ReasonRow.INVOICES, COLOR_INVOICES)):
+        name = REASON_HEADERS[column]
         fig.add_bar(
             y=labels, x=failing[column], name=name, orientation="h", marker_color=color,
             customdata=failing[ReasonRow.CODE].tolist(),
