@@ -6,6 +6,10 @@ during AUTH is replaced by ``***`` (the mechanism name is kept; see
 its base64, the base64 of the user and the base64 of the AUTH PLAIN blob wherever they appear,
 server echoes included. The user name in plain text is not redacted: it is often the sender
 address itself and is not a secret.
+
+The transcript is capped (:data:`~carteiro.sender.smtp.limits.MAX_TRANSCRIPT_BYTES`): a line of
+the dialogue that would pass the cap ends the test (:class:`TranscriptTooLarge`); Carteiro's own
+remarks past it are dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 import smtplib
 import time
 
+from carteiro.sender.smtp.limits import MAX_TRANSCRIPT_BYTES, TranscriptTooLarge, kib_text
 from carteiro.sender.smtp.result import Stage
 
 #: What stands in the transcript where a credential was.
@@ -56,6 +61,8 @@ class Recorder:
         self.transcript: list[str] = []
         self.current: str | None = None
         self._started = 0.0
+        self._size = 0
+        self.full = False
 
     def begin(self, name: str) -> None:
         """Start timing stage ``name``."""
@@ -78,16 +85,32 @@ class Recorder:
         self.end(False, code, summary)
 
     def note(self, text: str) -> None:
-        """A remark of Carteiro's in the transcript (``* ...``)."""
-        self.transcript.append(self.redact(f"* {text}"))
+        """A remark of Carteiro's in the transcript (``* ...``); dropped once it is full."""
+        self._add(f"* {text}", strict=False)
 
     def client(self, line: str) -> None:
         """A line the client sent (``C: ...``)."""
-        self.transcript.append(self.redact(f"C: {line}"))
+        self._add(f"C: {line}", strict=True)
 
     def server(self, line: str) -> None:
         """A line the server sent (``S: ...``)."""
-        self.transcript.append(self.redact(f"S: {line}"))
+        self._add(f"S: {line}", strict=True)
+
+    def _add(self, line: str, *, strict: bool) -> None:
+        """Keep a line, redacted; past the cap, ``strict`` lines end the test."""
+        text = self.redact(line)
+        size = len(text.encode("utf-8", "replace")) + 1
+        if self.full or self._size + size > MAX_TRANSCRIPT_BYTES:
+            if not self.full:
+                self.full = True
+                self.transcript.append(
+                    f"* Transcrição interrompida: passou de {kib_text(MAX_TRANSCRIPT_BYTES)}."
+                )
+            if strict:
+                raise TranscriptTooLarge()
+            return
+        self._size += size
+        self.transcript.append(text)
 
 
 def decode(data: bytes | str) -> str:
