@@ -9,6 +9,10 @@ the stages and keep the transcript. SMTP is not re-implemented.
   (TCP) and ``banner``, so "the port is open but TLS fails" is told apart from "the port is
   closed". For STARTTLS the handshake belongs to the ``starttls`` stage (see the dialogue).
 * Each network operation waits at most the timeout, and never past the test's deadline.
+* Everything the client sends during AUTH is a secret: its lines reach the transcript as
+  ``***`` and each of them (and what it decodes to) is added to the redactor, so a server that
+  echoes it back — in a reply, in an error — is redacted too, whatever the mechanism (the
+  CRAM-MD5 answer is not the password, but it is derived from it).
 """
 
 from __future__ import annotations
@@ -80,7 +84,11 @@ class TracingSMTP(BoundedSMTP):
     def send(self, s: bytes | str) -> None:
         """Record what is sent (hidden while ``hide_client_lines``, i.e. during AUTH), send it."""
         for line in _client_lines(s):
-            self._recorder.client(self._hidden(line) if self.hide_client_lines else line)
+            if self.hide_client_lines:
+                self._recorder.redact.add_sent_secret(line)
+                self._recorder.client(self._hidden(line))
+            else:
+                self._recorder.client(line)
         super().send(s)
 
     def getreply(self) -> tuple[int, bytes]:
