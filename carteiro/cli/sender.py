@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, TextIO
 from carteiro.erp.source import resolve_source
 from carteiro.errors import CarteiroError
 from carteiro.sender.history import StateStore, source_key
-from carteiro.sender.settings import AUTH_MECHANISMS, DEFAULT_TIMEOUT, SECURITIES
+from carteiro.sender.settings import (
+    AUTH_MECHANISMS,
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
+    SECURITIES,
+)
 
 if TYPE_CHECKING:  # the SMTP dialogue is imported when a test runs, not for every command
     from carteiro.sender.smtp import SmtpTestResult, TlsInfo
@@ -84,6 +89,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"tempo limite de cada operação de rede (padrão: {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
+        "--deadline",
+        type=_seconds_arg,
+        default=DEFAULT_DEADLINE,
+        metavar="SEGUNDOS",
+        help=(
+            "prazo total do teste, da conexão ao QUIT, sondagens incluídas "
+            f"(padrão: {DEFAULT_DEADLINE:g})"
+        ),
+    )
+    parser.add_argument(
         "--insecure",
         action="store_true",
         help="não verifica o certificado TLS (aparece como aviso)",
@@ -143,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
             from_addr=args.from_addr,
             to_addr=args.to_addr,
             timeout=args.timeout,
+            deadline=args.deadline,
             verify_tls=not args.insecure,
             cafile=args.cafile,
             auth_mechanism=args.auth_mechanism,

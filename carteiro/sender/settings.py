@@ -21,6 +21,8 @@ SECURITIES: Final = (SECURITY_SSL, SECURITY_STARTTLS, SECURITY_NONE)
 AUTH_MECHANISMS: Final = ("PLAIN", "LOGIN", "CRAM-MD5")
 # Seconds allowed to each network operation of a sender test (connect, each read).
 DEFAULT_TIMEOUT: Final = 15.0
+# Seconds allowed to a whole sender test, probes included (see carteiro.sender.smtp.limits).
+DEFAULT_DEADLINE: Final = 60.0
 SECURITY_LABELS: Final[dict[str, str]] = {
     SECURITY_SSL: "SSL/TLS implícito (porta 465)",
     SECURITY_STARTTLS: "STARTTLS (porta 587)",

@@ -11,8 +11,10 @@ The rooms, in the order a test goes through them:
 * :mod:`~carteiro.sender.smtp.arguments` — the arguments checked (the only ``ValueError``);
 * :mod:`~carteiro.sender.smtp.dialogue` — the dialogue, step by step, and
   :func:`run_smtp_test`;
-* :mod:`~carteiro.sender.smtp.client` — the traced :mod:`smtplib` client: where the wire is
-  read and written;
+* :mod:`~carteiro.sender.smtp.client` — the traced :mod:`smtplib` client;
+* :mod:`~carteiro.sender.smtp.wire` — where the wire is read and written, within the limits;
+* :mod:`~carteiro.sender.smtp.limits` — the deadline of the whole test and the caps on what a
+  server may send;
 * :mod:`~carteiro.sender.smtp.transcript` — the stages and the transcript kept, redacted;
 * :mod:`~carteiro.sender.smtp.tls` — TLS contexts and the certificate's details;
 * :mod:`~carteiro.sender.smtp.message` — the test e-mail;
@@ -26,7 +28,7 @@ This module only gathers the public names.
 
 from __future__ import annotations
 
-from carteiro.sender.settings import AUTH_MECHANISMS, DEFAULT_TIMEOUT
+from carteiro.sender.settings import AUTH_MECHANISMS, DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from carteiro.sender.smtp.dialogue import run_smtp_test
 from carteiro.sender.smtp.message import build_test_message
 from carteiro.sender.smtp.result import (
@@ -48,6 +50,7 @@ from carteiro.sender.smtp.result import (
 
 __all__ = [
     "AUTH_MECHANISMS",
+    "DEFAULT_DEADLINE",
     "DEFAULT_TIMEOUT",
     "STAGE_AUTH",
     "STAGE_BANNER",

@@ -29,6 +29,7 @@ class Params:
     from_addr: str
     to_addr: str
     timeout: float
+    deadline: float
     context: ssl.SSLContext | None
     auth_mechanism: str | None
     local_hostname: str | None
@@ -63,15 +64,15 @@ def _check_security(security: object) -> str:
     return word
 
 
-def _check_timeout(timeout: object) -> float:
+def _check_seconds(value: object, what: str) -> float:
     if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or timeout <= 0
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
     ):
-        raise ValueError(f"Tempo limite inválido: {timeout!r} (use segundos, maior que zero).")
-    return float(timeout)
+        raise ValueError(f"{what} inválido: {value!r} (use segundos, maior que zero).")
+    return float(value)
 
 
 def _check_mechanism(mechanism: str | None) -> str | None:
@@ -117,6 +118,7 @@ def check_arguments(
     from_addr: str | None,
     to_addr: str,
     timeout: float,
+    deadline: float,
     verify_tls: bool,
     ssl_context: ssl.SSLContext | None,
     cafile: str | None,
@@ -141,7 +143,8 @@ def check_arguments(
         password=password,
         from_addr=_check_address(from_addr, "remetente"),
         to_addr=_check_address(to_addr, "destinatário"),
-        timeout=_check_timeout(timeout),
+        timeout=_check_seconds(timeout, "Tempo limite"),
+        deadline=_check_seconds(deadline, "Prazo total do teste"),
         context=None if word == SECURITY_NONE else _tls_context(verify_tls, ssl_context, cafile),
         auth_mechanism=_check_mechanism(auth_mechanism),
         local_hostname=local_hostname,

@@ -1,29 +1,35 @@
-"""The SMTP client of the sender test: :mod:`smtplib`, traced.
+"""The SMTP client of the sender test: :mod:`smtplib` on a bounded wire, traced.
 
-The dialogue is driven by :mod:`smtplib`; :class:`TracingSMTP` only hooks ``_get_socket``,
-``send`` and ``getreply`` to time the stages and keep the transcript. SMTP is not
-re-implemented.
+The dialogue is driven by :mod:`smtplib`; the wire under it is
+:class:`~carteiro.sender.smtp.wire.BoundedSMTP` (one deadline for the whole test, caps on a
+reply), and :class:`TracingSMTP` only hooks ``_get_socket``, ``send`` and ``getreply`` to time
+the stages and keep the transcript. SMTP is not re-implemented.
 
 * For implicit TLS (``ssl``) the TLS handshake is its own stage, ``tls``, between ``connect``
   (TCP) and ``banner``, so "the port is open but TLS fails" is told apart from "the port is
   closed". For STARTTLS the handshake belongs to the ``starttls`` stage (see the dialogue).
-* The timeout applies to each network operation (connect, each read), not to the whole test.
-* The server's replies are read in one place, :meth:`TracingSMTP.getreply`, which today defers
-  to smtplib: lines of at most 8 KiB, but any number of them, each read with its own timeout.
-  An overall deadline for the test and a cap on a reply's size and line count (a server that
-  sends ``220-...`` forever) belong there.
+* Each network operation waits at most the timeout, and never past the test's deadline.
+* Everything the client sends during AUTH is a secret: its lines reach the transcript as
+  ``***`` and each of them (and what it decodes to) is added to the redactor, so a server that
+  echoes it back — in a reply, in an error — is redacted too, whatever the mechanism (the
+  CRAM-MD5 answer is not the password, but it is derived from it).
 """
 
 from __future__ import annotations
 
-import smtplib
+import contextlib
 import socket
 import ssl
-from typing import Any
 
+from carteiro.sender.smtp.limits import Deadline, TranscriptTooLarge
 from carteiro.sender.smtp.result import STAGE_BANNER, STAGE_TLS
 from carteiro.sender.smtp.tls import tls_summary
 from carteiro.sender.smtp.transcript import REDACTED, Recorder, decode
+from carteiro.sender.smtp.wire import BoundedSMTP, tls_handshake
+
+# What the transcript shows of a reply that could not be read to its end: its first lines, cut.
+_UNFINISHED_LINES = 3
+_UNFINISHED_CHARS = 200
 
 
 def _client_lines(data: bytes | str) -> list[str]:
@@ -35,8 +41,8 @@ def _client_lines(data: bytes | str) -> list[str]:
     return lines
 
 
-class TracingSMTP(smtplib.SMTP):
-    """``smtplib.SMTP`` that times the connection stages and records the transcript.
+class TracingSMTP(BoundedSMTP):
+    """The bounded ``smtplib.SMTP`` that times the connection stages and records the transcript.
 
     With ``implicit_tls`` set, the socket is wrapped right after the TCP connection (``ssl``
     security), as ``smtplib.SMTP_SSL`` does, but as a separately timed stage. While
@@ -47,22 +53,14 @@ class TracingSMTP(smtplib.SMTP):
         self,
         recorder: Recorder,
         *,
-        timeout: float,
+        deadline: Deadline,
         local_hostname: str | None,
         implicit_tls: ssl.SSLContext | None,
     ) -> None:
         self._recorder = recorder
         self._implicit_tls = implicit_tls
         self.hide_client_lines = False
-        super().__init__(local_hostname=local_hostname, timeout=timeout)
-
-    def connect(
-        self, host: str = "localhost", port: int = 0, source_address: Any = None
-    ) -> tuple[int, bytes]:
-        # smtplib only sets _host (used as the TLS server name) when the host is given to
-        # __init__; the test connects explicitly so it can time the stages.
-        self._host = host
-        return super().connect(host, port, source_address)
+        super().__init__(deadline, local_hostname=local_hostname)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         """Close ``connect``, run the ``tls`` stage for implicit TLS, start ``banner``."""
@@ -74,7 +72,7 @@ class TracingSMTP(smtplib.SMTP):
         if self._implicit_tls is not None:
             rec.begin(STAGE_TLS)
             try:
-                sock = self._implicit_tls.wrap_socket(sock, server_hostname=host)
+                sock = tls_handshake(self._implicit_tls, sock, host, self._deadline)
             except BaseException:
                 sock.close()
                 raise
@@ -86,20 +84,38 @@ class TracingSMTP(smtplib.SMTP):
     def send(self, s: bytes | str) -> None:
         """Record what is sent (hidden while ``hide_client_lines``, i.e. during AUTH), send it."""
         for line in _client_lines(s):
-            self._recorder.client(self._hidden(line) if self.hide_client_lines else line)
+            if self.hide_client_lines:
+                self._recorder.redact.add_sent_secret(line)
+                self._recorder.client(self._hidden(line))
+            else:
+                self._recorder.client(line)
         super().send(s)
 
     def getreply(self) -> tuple[int, bytes]:
-        """Read one reply of the server (all its lines) and record it.
-
-        The one place where replies are read from the wire (smtplib's own reading, for now).
-        """
-        code, message = super().getreply()
+        """Read one reply of the server (all its lines, within the caps) and record it."""
+        try:
+            code, message = super().getreply()
+        except OSError:  # a cap, the deadline, a hang-up (LimitExceeded is an OSError)
+            self._record_unfinished()
+            raise
         lines = decode(message).split("\n")
         for index, line in enumerate(lines):
             separator = "-" if index < len(lines) - 1 else " "
             self._recorder.server(f"{code}{separator}{line}".rstrip())
         return code, message
+
+    def _record_unfinished(self) -> None:
+        """The first lines of a reply that could not be read to its end, cut short."""
+        read = self.unfinished_reply
+        with contextlib.suppress(TranscriptTooLarge):  # the failure itself is what counts
+            for raw in read[:_UNFINISHED_LINES]:
+                line = decode(raw).rstrip("\r\n")
+                cut = line[:_UNFINISHED_CHARS] + ("…" if len(line) > _UNFINISHED_CHARS else "")
+                self._recorder.server(cut)
+        if len(read) > _UNFINISHED_LINES:
+            self._recorder.note(
+                f"… e mais {len(read) - _UNFINISHED_LINES} linha(s) desta resposta, não mostradas"
+            )
 
     @staticmethod
     def _hidden(line: str) -> str:

@@ -3,8 +3,10 @@
 Every step (connect, TLS, banner, EHLO, STARTTLS, AUTH, MAIL FROM, RCPT TO, DATA, QUIT) is a
 timed stage kept with the server's reply (see :mod:`carteiro.sender.smtp.client`). A network or
 SMTP problem never raises: it is a failed result, with the stage where it happened and a pt-BR
-explanation (:mod:`carteiro.sender.smtp.explain`). Only bad arguments raise
-:class:`ValueError`, with a one-line pt-BR message (:mod:`carteiro.sender.smtp.arguments`).
+explanation (:mod:`carteiro.sender.smtp.explain`); so is a limit of the test reached (the
+deadline of the whole test, a reply or the transcript too large:
+:mod:`carteiro.sender.smtp.limits`). Only bad arguments raise :class:`ValueError`, with a
+one-line pt-BR message (:mod:`carteiro.sender.smtp.arguments`).
 After a refusal the dialogue still says QUIT; after an accepted message, a bad QUIT is only a
 warning. Warnings (no encryption, certificate not verified or about to expire) do not fail the
 test.
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 
 from carteiro.sender.settings import (
     AUTH_MECHANISMS,
+    DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     SECURITY_NONE,
     SECURITY_SSL,
@@ -36,6 +39,7 @@ from carteiro.sender.smtp.explain import (
     starttls_missing_message,
 )
 from carteiro.sender.smtp.failures import NotOffered, Refused, exception_text, find_cause
+from carteiro.sender.smtp.limits import Deadline
 from carteiro.sender.smtp.message import build_test_message
 from carteiro.sender.smtp.probes import presented_certificate
 from carteiro.sender.smtp.result import (
@@ -60,15 +64,16 @@ CERT_EXPIRY_WARNING_DAYS = 14
 class _Dialogue:
     """One run of the test: the steps in order, each recorded as a stage."""
 
-    def __init__(self, p: Params, rec: Recorder, started: datetime) -> None:
+    def __init__(self, p: Params, rec: Recorder, started: datetime, deadline: Deadline) -> None:
         self.p = p
         self.rec = rec
         self.started = started
+        self.deadline = deadline
         self.warnings: list[str] = []
         self.tls: TlsInfo | None = None
         self.client = TracingSMTP(
             rec,
-            timeout=p.timeout,
+            deadline=deadline,
             local_hostname=p.local_hostname,
             implicit_tls=p.context if p.security == SECURITY_SSL else None,
         )
@@ -211,6 +216,7 @@ def run_smtp_test(
     user: str | None = None,
     password: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    deadline: float = DEFAULT_DEADLINE,
     verify_tls: bool = True,
     ssl_context: ssl.SSLContext | None = None,
     cafile: str | None = None,
@@ -227,19 +233,25 @@ def run_smtp_test(
     false or ``ssl_context`` is given. ``local_hostname`` is the EHLO name (default: this
     machine's FQDN, as smtplib does).
 
+    ``timeout`` bounds each network operation; ``deadline`` the whole test, probes included
+    (seconds from the call). Reaching the deadline, or a cap on what the server may send (see
+    :mod:`carteiro.sender.smtp.limits`), is a failed result at the stage where it happened.
+
     Raises ``ValueError`` (pt-BR message) for bad arguments only.
     """
     p = check_arguments(
         host, port, security, user=user, password=password, from_addr=from_addr,
-        to_addr=to_addr, timeout=timeout, verify_tls=verify_tls, ssl_context=ssl_context,
-        cafile=cafile, auth_mechanism=auth_mechanism, local_hostname=local_hostname,
+        to_addr=to_addr, timeout=timeout, deadline=deadline, verify_tls=verify_tls,
+        ssl_context=ssl_context, cafile=cafile, auth_mechanism=auth_mechanism,
+        local_hostname=local_hostname,
     )  # fmt: skip
+    clock = Deadline(p.deadline, p.timeout)
     started = datetime.now(UTC)
     rec = Recorder(Redactor(p.user, p.password))
     warnings: list[str] = []
     if password and p.user is None:
         warnings.append("Senha informada sem usuário: a autenticação (AUTH) não foi feita.")
-    dialogue = _Dialogue(p, rec, started)
+    dialogue = _Dialogue(p, rec, started, clock)
     failed_stage, message = _converse(dialogue)
     if failed_stage is None:
         message = (
@@ -288,6 +300,6 @@ def _converse(dialogue: _Dialogue) -> tuple[str | None, str]:
             dialogue.client.close()
         cert_error = find_cause(exc, ssl.SSLCertVerificationError)
         if cert_error is not None:
-            dialogue.tls = presented_certificate(p)
+            dialogue.tls = presented_certificate(p, dialogue.deadline)
             return stage, cert_message(p, cert_error, dialogue.tls)
-        return stage, error_message(p, stage, exc)
+        return stage, error_message(p, stage, exc, dialogue.deadline)

@@ -4,7 +4,8 @@ Two kinds of text: :func:`error_summary`, the short text of the failed stage in 
 table (the transcript keeps the technical error), and the message of the result, one per kind
 of failure: a refusal by the server (:func:`refusal_message`), an exception during a stage
 (:func:`error_message`; it may run a probe, see :mod:`carteiro.sender.smtp.probes`), a
-certificate rejected (:func:`cert_message`), an extension the server does not offer.
+certificate rejected (:func:`cert_message`), an extension the server does not offer, a limit
+of the test reached (:func:`limit_message`: the deadline, a reply or the transcript too large).
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ import ssl
 from carteiro.sender.settings import SECURITY_NONE, SECURITY_SSL
 from carteiro.sender.smtp.arguments import Params
 from carteiro.sender.smtp.failures import exception_text, find_cause
+from carteiro.sender.smtp.limits import (
+    Deadline,
+    DeadlineExceeded,
+    LimitExceeded,
+    ReplyTooLarge,
+    seconds_text,
+)
 from carteiro.sender.smtp.probes import answers_tls, greets_in_plain
 from carteiro.sender.smtp.result import (
     STAGE_AUTH,
@@ -41,12 +49,14 @@ _CERT_UNTRUSTED = frozenset({2, 18, 19, 20, 21, 27})
 
 def error_summary(exc: BaseException, timeout: float) -> str:
     """Short pt-BR text of a failed stage (the transcript keeps the technical error)."""
-    if isinstance(exc, smtplib.SMTPResponseException | ssl.SSLCertVerificationError):
+    if isinstance(
+        exc, smtplib.SMTPResponseException | ssl.SSLCertVerificationError | LimitExceeded
+    ):
         return exception_text(exc)
     known: tuple[tuple[type[BaseException], str], ...] = (
         (socket.gaierror, "nome não encontrado (DNS)"),
         (ConnectionRefusedError, "conexão recusada"),
-        (TimeoutError, f"sem resposta em {timeout:g} s"),
+        (TimeoutError, f"sem resposta em {seconds_text(timeout)}"),
         (ssl.SSLError, f"falha na negociação TLS: {exception_text(exc)}"),
         (ConnectionError, "conexão encerrada pelo servidor"),
         (smtplib.SMTPServerDisconnected, "conexão encerrada pelo servidor"),
@@ -91,20 +101,21 @@ def cert_message(p: Params, error: ssl.SSLCertVerificationError, tls: TlsInfo | 
 
 
 def _timeout_message(p: Params, stage: str) -> str:
+    waited = seconds_text(p.timeout)
     if stage == STAGE_CONNECT:
         return (
-            f"Sem resposta de {p.target} em {p.timeout:g} s ao abrir a conexão. Um firewall pode "
+            f"Sem resposta de {p.target} em {waited} ao abrir a conexão. Um firewall pode "
             "estar descartando o tráfego (muitas redes bloqueiam a porta 25), ou o host ou a "
             "porta estão errados."
         )
     if stage == STAGE_BANNER:
         return (
             f"O servidor {p.target} aceitou a conexão, mas não enviou a saudação SMTP (220) em "
-            f"{p.timeout:g} s. Pode não ser um servidor de e-mail, estar sobrecarregado ou "
+            f"{waited}. Pode não ser um servidor de e-mail, estar sobrecarregado ou "
             "esperar SSL nessa porta (a 465 costuma ser SSL)."
         )
     return (
-        f"O servidor parou de responder na etapa {STAGE_LABELS[stage]} ({p.timeout:g} s sem "
+        f"O servidor parou de responder na etapa {STAGE_LABELS[stage]} ({waited} sem "
         "resposta). Tente de novo; se persistir, confira o servidor e a rede."
     )
 
@@ -121,12 +132,12 @@ def _hangup_message(p: Params, stage: str) -> str:
     )
 
 
-def _expects_implicit_tls(p: Params, stage: str) -> bool:
+def _expects_implicit_tls(p: Params, stage: str, deadline: Deadline) -> bool:
     """After a silent or closed banner on a plain connection: does the port want TLS first?"""
     return (
         stage == STAGE_BANNER
         and p.security != SECURITY_SSL
-        and answers_tls(p.host, p.port, p.timeout)
+        and answers_tls(p.host, p.port, deadline)
     )
 
 
@@ -146,8 +157,10 @@ def _plain_smtp_hint(p: Params) -> str:
     )
 
 
-def _handshake_message(p: Params, stage: str, error: BaseException) -> str:
-    if stage == STAGE_TLS and greets_in_plain(p.host, p.port, p.timeout):
+def _handshake_message(
+    p: Params, stage: str, error: BaseException, deadline: Deadline
+) -> str:
+    if stage == STAGE_TLS and greets_in_plain(p.host, p.port, deadline):
         return _plain_smtp_hint(p)
     reason = getattr(error, "reason", None) or exception_text(error)
     return (
@@ -246,8 +259,36 @@ def _connect_message(p: Params, exc: BaseException) -> str:
     )
 
 
-def error_message(p: Params, stage: str, exc: BaseException) -> str:
-    """Explain an exception raised during ``stage`` (never a server reply code)."""
+def limit_message(p: Params, stage: str, limit: LimitExceeded) -> str:
+    """A limit of the test was reached during ``stage``: which one, and what it suggests."""
+    label = STAGE_LABELS.get(stage, stage)
+    if isinstance(limit, DeadlineExceeded):
+        return (
+            f"O teste passou do prazo total de {seconds_text(limit.seconds)} na etapa {label} "
+            f"e foi interrompido: o servidor {p.target} responde devagar demais ou não para de "
+            "enviar dados. Tente de novo; se persistir, confira o servidor e a rede (o prazo "
+            "total pode ser aumentado, opção --deadline)."
+        )
+    if isinstance(limit, ReplyTooLarge):
+        return (
+            f"A resposta do servidor {p.target} na etapa {label} passou do limite de "
+            f"{limit.limit} e o teste foi interrompido. Um servidor SMTP responde com poucas "
+            "linhas curtas: confira se a porta é mesmo a do servidor de e-mail."
+        )
+    return (
+        f"A transcrição do diálogo com {p.target} passou do limite de {limit.limit} na etapa "
+        f"{label} e o teste foi interrompido: o servidor envia respostas longas demais. "
+        "Confira se a porta é mesmo a do servidor de e-mail."
+    )
+
+
+def error_message(p: Params, stage: str, exc: BaseException, deadline: Deadline) -> str:
+    """Explain an exception raised during ``stage`` (never a server reply code).
+
+    A probe made to explain it (see :mod:`carteiro.sender.smtp.probes`) obeys ``deadline``.
+    """
+    if isinstance(exc, LimitExceeded):
+        return limit_message(p, stage, exc)
     if stage == STAGE_CONNECT:
         return _connect_message(p, exc)
     if isinstance(exc, smtplib.SMTPDataError) and stage == STAGE_DATA:
@@ -264,16 +305,16 @@ def error_message(p: Params, stage: str, exc: BaseException) -> str:
             "autenticação SMTP deste teste não consegue enviar. Confira se estão corretos."
         )
     if find_cause(exc, TimeoutError) is not None:
-        if _expects_implicit_tls(p, stage):
+        if _expects_implicit_tls(p, stage, deadline):
             return _implicit_tls_hint(p)
         return _timeout_message(p, stage)
     tls_error = find_cause(exc, ssl.SSLError)
     if tls_error is not None and stage in (STAGE_TLS, STAGE_STARTTLS):
-        return _handshake_message(p, stage, tls_error)
+        return _handshake_message(p, stage, tls_error, deadline)
     if stage in (STAGE_TLS, STAGE_STARTTLS) and isinstance(exc, ConnectionError):
-        return _handshake_message(p, stage, exc)
+        return _handshake_message(p, stage, exc, deadline)
     if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
-        if _expects_implicit_tls(p, stage):
+        if _expects_implicit_tls(p, stage, deadline):
             return _implicit_tls_hint(p)
         return _hangup_message(p, stage)
     return (

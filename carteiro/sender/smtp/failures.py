@@ -45,8 +45,18 @@ def find_cause(exc: BaseException, kind: type[_E]) -> _E | None:
     return next((e for e in _causes(exc) if isinstance(e, kind)), None)
 
 
+#: The text of any ``UnicodeError``: its own text quotes the character it could not encode and
+#: its position, and the string was the credentials (AUTH) — so it is never shown.
+UNICODE_ERROR_TEXT = "caracteres fora do ASCII (não enviados)"
+
+
 def exception_text(exc: BaseException) -> str:
-    """The technical text of an exception: the server's reply, the OpenSSL reason, ``str``."""
+    """The technical text of an exception: the server's reply, the OpenSSL reason, ``str``.
+
+    Never the text of a ``UnicodeError`` anywhere in the chain (see :data:`UNICODE_ERROR_TEXT`).
+    """
+    if find_cause(exc, UnicodeError) is not None:
+        return UNICODE_ERROR_TEXT
     if isinstance(exc, smtplib.SMTPResponseException):
         return decode(exc.smtp_error)
     if isinstance(exc, ssl.SSLCertVerificationError):

@@ -8,63 +8,70 @@ When the diagnosis needs it, one short extra connection is made after the dialog
 * after a certificate error, an unverified handshake, to show the certificate that was
   presented.
 
-A probe never raises: it answers ``False`` or ``None`` when it cannot tell. Each network
-operation of a probe has the test's timeout. The certificate probe over STARTTLS reads the
-server's replies with plain :class:`smtplib.SMTP`, not through
-:class:`~carteiro.sender.smtp.client.TracingSMTP`: a future cap on reply size must cover it too.
+A probe never raises: it answers ``False`` or ``None`` when it cannot tell. A probe is part of
+the test: each of its network operations waits at most the test's timeout and never past the
+test's deadline (:mod:`carteiro.sender.smtp.wire`); once the deadline has come, a probe answers
+at once that it cannot tell. The certificate probe over STARTTLS reads the server's replies with
+:class:`~carteiro.sender.smtp.wire.BoundedSMTP`, under the same caps as the dialogue.
 """
 
 from __future__ import annotations
 
-import smtplib
-import socket
+import contextlib
 import ssl
 
 from carteiro.sender.settings import SECURITY_SSL
 from carteiro.sender.smtp.arguments import Params
+from carteiro.sender.smtp.limits import Deadline
 from carteiro.sender.smtp.result import TlsInfo
 from carteiro.sender.smtp.tls import tls_info, unverified_context
+from carteiro.sender.smtp.wire import BoundedSMTP, open_connection, tls_handshake
 
 # How much of the server's banner the plain-SMTP probe reads.
 _PROBE_READ_BYTES = 64
 
 
-def answers_tls(host: str, port: int, timeout: float) -> bool:
+def answers_tls(host: str, port: int, deadline: Deadline) -> bool:
     """Whether the port completes a TLS handshake (i.e. expects implicit TLS)."""
     try:
         with (
-            socket.create_connection((host, port), timeout) as raw,
-            unverified_context().wrap_socket(raw, server_hostname=host),
+            open_connection(host, port, deadline) as raw,
+            tls_handshake(unverified_context(), raw, host, deadline),
         ):
             return True
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # LimitExceeded is an OSError (smtplib.SMTPException)
         return False
 
 
-def greets_in_plain(host: str, port: int, timeout: float) -> bool:
+def greets_in_plain(host: str, port: int, deadline: Deadline) -> bool:
     """Whether the port sends a plain SMTP greeting (``220``) without TLS."""
     try:
-        with socket.create_connection((host, port), timeout) as sock:
+        with open_connection(host, port, deadline) as sock, deadline.watch():
+            sock.settimeout(deadline.bound())
             return sock.recv(_PROBE_READ_BYTES).startswith(b"220")
     except OSError:
         return False
 
 
-def presented_certificate(p: Params) -> TlsInfo | None:
+def presented_certificate(p: Params, deadline: Deadline) -> TlsInfo | None:
     """The certificate the server presents, fetched without verification (after a failure)."""
     context = unverified_context()
     try:
         if p.security == SECURITY_SSL:
             with (
-                socket.create_connection((p.host, p.port), p.timeout) as raw,
-                context.wrap_socket(raw, server_hostname=p.host) as sock,
+                open_connection(p.host, p.port, deadline) as raw,
+                tls_handshake(context, raw, p.host, deadline) as sock,
             ):
                 return tls_info(sock, verified=False)
-        with smtplib.SMTP(
-            p.host, p.port, local_hostname=p.local_hostname, timeout=p.timeout
-        ) as client:
+        client = BoundedSMTP(deadline, local_hostname=p.local_hostname)
+        try:
+            client.connect(p.host, p.port)
             client.starttls(context=context)
             assert isinstance(client.sock, ssl.SSLSocket)
             return tls_info(client.sock, verified=False)
+        finally:
+            with contextlib.suppress(OSError):
+                client.quit()
+            client.close()
     except (OSError, ValueError, AssertionError):
         return None
