@@ -269,7 +269,7 @@ def explain(err: BaseException, url: str, query: str | None = None, *,
     diagnosis = diagnose(err)
     try:
         parsed: sa.URL | None = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         parsed = None
     backend = parsed.get_backend_name() if parsed else ""
     database = (parsed.database if parsed else None) or ""
