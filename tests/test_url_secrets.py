@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from carteiro.erp.failures import explain
 from carteiro.erp.source import DataSource, redact_url
 from carteiro.sender.history import TABLE_SENDER_TEST, StateStore, source_key
 from tests.cli_helpers import assert_one_line_error, carteiro
@@ -129,3 +130,11 @@ def test_cli_errors_never_print_the_password(url: str) -> None:
     line = assert_one_line_error(carteiro("audit", "--db", url, "--start", "2024-03-01"))
     for fragment in ("Seg?redo", "redo#X9", "Seg@redo", "redo@", "redo2"):
         assert fragment not in line, line
+
+
+def test_a_driver_message_that_repeats_the_password_is_masked() -> None:
+    password = "Seg?redo#X9/b"
+    url = f"postgresql+psycopg://erp:{password}@db/hubsoft"
+    line = str(explain(sqlite3.OperationalError(f"opção inválida perto de {password}"), url))
+    assert password not in line
+    assert "perto de ***" in line

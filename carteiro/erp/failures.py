@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from carteiro.erp.connect import connect_timeout, statement_timeout
+from carteiro.erp.source import MASK
 from carteiro.errors import DataSourceError
 
 # One template per cause. Facts: host, port, user, database, query (the file), timeout,
@@ -277,6 +278,8 @@ def explain(err: BaseException, url: str, query: str | None = None, *,
         database = re.sub(r"^file:|\?.*$", "", database) or database
     text = _message(driver_exception(err)).strip()
     detail = text.splitlines()[0] if text else type(err).__name__
+    if parsed is not None and parsed.password:  # a driver that repeats the password
+        detail = detail.replace(str(parsed.password), MASK)
     facts = {
         "host": (parsed.host if parsed else None) or "localhost",
         "port": (parsed.port if parsed else None) or _default_port(backend),
