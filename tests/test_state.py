@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from carteiro.errors import CarteiroError
 from carteiro.sender import history as state
 from carteiro.sender.history import (
     COL_FAILED_STAGE,
@@ -100,7 +102,9 @@ def test_source_password_is_never_stored_and_the_key_matches(
     ("url", "key"),
     [
         (ERP, "postgresql+psycopg://erp@db.provedor.com.br:5432/hubsoft"),
-        ("mysql+pymysql://erp:p@ss@db/hubsoft", "mysql+pymysql://erp@db/hubsoft"),
+        # a raw '@' in the password: SQLAlchemy would take "ss@db" for the host; nothing of it
+        # is kept (Carteiro refuses to connect with such a URL anyway)
+        ("mysql+pymysql://erp:p@ss@db/hubsoft", "mysql+pymysql://erp@…"),
         ("postgresql://erp:***@db/hubsoft", "postgresql://erp@db/hubsoft"),
         (
             "postgresql://db/hubsoft?sslmode=require&password=x",
@@ -194,3 +198,100 @@ def test_concurrent_writers(store: StateStore) -> None:
         thread.join()
     assert store.failed_sender_ids(ERP) == frozenset(range(1, 6))
     assert len(store.recent_sender_tests(ERP, limit=100)) == 50
+
+
+# Carteiro's own file: private, and never someone else's -------------------------------------------
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_new_state_file_and_folder_are_private(tmp_path: Path) -> None:
+    target = tmp_path / "novo" / "pasta" / "state.sqlite"
+    store = StateStore(target)
+    store.record_sender_test(result(False), source=ERP, sender_id=1)
+    assert _mode(target) == 0o600
+    assert _mode(target.parent) == 0o700
+    assert _mode(target.parent.parent) == 0o700  # created by Carteiro too
+
+
+def test_private_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        target = tmp_path / "aberta" / "state.sqlite"
+        StateStore(target).record_sender_test(result(True), source=ERP, sender_id=1)
+    finally:
+        os.umask(old)
+    assert _mode(target) == 0o600
+    assert _mode(target.parent) == 0o700
+
+
+def test_existing_folder_keeps_its_mode(tmp_path: Path) -> None:
+    """A folder the user chose (like /tmp) is not Carteiro's to change."""
+    shared = tmp_path / "compartilhada"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    StateStore(shared / "state.sqlite")
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+    assert _mode(shared / "state.sqlite") == 0o600
+
+
+def test_existing_state_file_of_carteiro_is_tightened(tmp_path: Path) -> None:
+    """A state file an earlier version left world-readable becomes private."""
+    target = tmp_path / "state.sqlite"
+    StateStore(target).record_sender_test(result(False), source=ERP, sender_id=2)
+    target.chmod(0o644)
+    assert StateStore(target).failed_sender_ids(ERP) == frozenset({2})
+    assert _mode(target) == 0o600
+
+
+def _one_line(err: pytest.ExceptionInfo[CarteiroError]) -> str:
+    text = str(err.value)
+    assert "\n" not in text and text
+    return text
+
+
+def test_state_path_that_is_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(CarteiroError) as caught:
+        StateStore(tmp_path)
+    assert "é uma pasta" in _one_line(caught) and str(tmp_path) in str(caught.value)
+
+
+@pytest.mark.parametrize("content", [b"id;nome\n1;Fulano\n" * 300, bytes(range(256)) * 40,
+                                     b"SQLite format 3\x00" + b"\xff" * 5000],
+                         ids=["planilha", "binario", "cabecalho-sqlite-corrompido"])
+def test_state_path_that_is_not_sqlite(tmp_path: Path, content: bytes) -> None:
+    target = tmp_path / "estado.sqlite"
+    target.write_bytes(content)
+    with pytest.raises(CarteiroError) as caught:
+        StateStore(target).failed_sender_ids(ERP)
+    assert "não é um banco SQLite" in _one_line(caught)
+    assert target.read_bytes() == content
+
+
+def test_state_path_that_is_another_programs_database(tmp_path: Path) -> None:
+    """CARTEIRO_STATE_DB pointing at the ERP's own SQLite file: Carteiro writes nothing in it."""
+    from tests.erp_builder import Erp
+
+    erp = tmp_path / "erp.sqlite"
+    Erp.baseline().write_sqlite(erp)
+    before = erp.read_bytes()
+    with pytest.raises(CarteiroError) as caught:
+        StateStore(erp)
+    assert "não é o arquivo de estado do Carteiro" in _one_line(caught)
+    assert erp.read_bytes() == before
+
+
+def test_empty_file_becomes_the_state_store(tmp_path: Path) -> None:
+    target = tmp_path / "vazio.sqlite"
+    target.touch()
+    store = StateStore(target)
+    store.record_sender_test(result(False), source=ERP, sender_id=4)
+    assert store.failed_sender_ids(ERP) == frozenset({4})
+
+
+def test_state_folder_that_cannot_be_made(tmp_path: Path) -> None:
+    blocker = tmp_path / "arquivo"
+    blocker.write_text("não é pasta", encoding="utf-8")
+    with pytest.raises(CarteiroError) as caught:
+        StateStore(blocker / "state.sqlite")
+    assert str(blocker) in _one_line(caught)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -138,6 +139,76 @@ def _installed_driver(url: sa.URL) -> sa.URL:
     return url
 
 
+_EXAMPLES = ("exemplos: postgresql+psycopg://usuario:senha@servidor:5432/banco, "
+             "mysql+pymysql://usuario:senha@servidor:3306/banco, sqlite:///caminho/erp.sqlite")
+_ENCODE = ("se a senha tem ':', '@', '/', '?' ou '#', escreva-os como %3A, %40, %2F, %3F e %23")
+# MariaDB/MySQL (PyMySQL) URL parameters that run SQL or widen what the session may do before
+# Carteiro's read-only settings apply: init_command runs any statement at connect (autocommit
+# would commit it), client_flag may allow stacked statements, local_infile lets the server
+# read this machine's files, read_default_file/group load an option file (with init-command).
+UNSAFE_MYSQL_PARAMETERS = ("init_command", "client_flag", "local_infile", "read_default_file",
+                           "read_default_group")
+
+
+def parse_url(url: str) -> sa.URL:
+    """The database URL as SQLAlchemy reads it, or one pt-BR line saying what is wrong with it
+    (never showing the password: see :func:`carteiro.erp.source.redact_url`)."""
+    shown = redact_url(url)
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise DataSourceError(f"URL do banco inválida: {shown!r} — {_EXAMPLES}") from None
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise DataSourceError(
+            f"URL do banco inválida: {shown!r} — a porta, depois de ':', deve ser um número "
+            f"(ex.: servidor:5432); {_ENCODE}"
+        ) from None
+    if parsed.password is not None and "@" in f"{parsed.host or ''}{parsed.database or ''}":
+        raise DataSourceError(
+            f"URL do banco inválida: {shown!r} — a senha tem '@' sem codificar; {_ENCODE}")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise DataSourceError(
+            f"URL do banco inválida: {shown!r} — a porta {parsed.port} não existe (use um "
+            "número de 1 a 65535)")
+    return parsed
+
+
+def _check_mysql_parameters(url: sa.URL, text: str) -> None:
+    unsafe = [key for key in url.query if key.lower() in UNSAFE_MYSQL_PARAMETERS]
+    if unsafe:
+        raise DataSourceError(
+            f"a URL do banco {redact_url(text)!r} tem o parâmetro {unsafe[0]}, que o Carteiro "
+            "não aceita: ele executa comandos ou libera acessos na conexão, e o Carteiro só lê "
+            "o banco do ERP — remova-o da URL")
+    charset = url.query.get("charset")
+    if isinstance(charset, str) and url.get_driver_name() == "pymysql":
+        from pymysql.charset import charset_by_name
+
+        if charset_by_name(charset) is None:
+            raise DataSourceError(
+                f"charset {charset!r} desconhecido na URL do banco {redact_url(text)!r} — use "
+                "?charset=utf8mb4 (ou tire o parâmetro)")
+
+
+# What a driver raises, instead of its own errors, for a URL parameter it does not take
+# (PyMySQL: TypeError for an unknown keyword, AttributeError/LookupError for a bad value).
+URL_REJECTIONS = (TypeError, ValueError, AttributeError, LookupError, OverflowError)
+
+
+def url_refused(err: BaseException, url: str) -> DataSourceError:
+    """One line for a driver that refused the URL's parameters before reaching the server."""
+    text = str(err).strip()
+    unknown = re.search(r"unexpected keyword argument '([^']+)'", text)
+    if unknown:
+        what = f"o parâmetro {unknown.group(1)} não existe para este banco"
+    else:
+        what = (text.splitlines()[0] if text else type(err).__name__)
+    return DataSourceError(
+        f"o driver do banco recusou a URL {redact_url(url)!r}: {what} — confira os parâmetros "
+        "depois de '?' na URL"
+    )
+
+
 def make_engine(url: str, *, timeout: float | None = None) -> Engine:
     """A read-only SQLAlchemy engine for the ERP database at ``url``.
 
@@ -146,16 +217,10 @@ def make_engine(url: str, *, timeout: float | None = None) -> Engine:
     """
     seconds = statement_timeout() if timeout is None else float(timeout)
     connecting = connect_timeout()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise DataSourceError(
-            f"URL do banco inválida: {redact_url(url)!r} — exemplos: "
-            "postgresql+psycopg://usuario:senha@servidor:5432/banco, "
-            "mysql+pymysql://usuario:senha@servidor:3306/banco, sqlite:///caminho/erp.sqlite"
-        ) from None
-    parsed = _installed_driver(parsed)
+    parsed = _installed_driver(parse_url(url))
     backend = parsed.get_backend_name()
+    if backend in ("mysql", "mariadb"):
+        _check_mysql_parameters(parsed, url)
     connect_args: dict[str, Any] = {}
     if backend == "sqlite":
         parsed = _sqlite_read_only(parsed)
@@ -174,6 +239,8 @@ def make_engine(url: str, *, timeout: float | None = None) -> Engine:
             f"URL do banco não suportada: {redact_url(url)!r} ({err}) — use sqlite:///, "
             "postgresql+psycopg:// ou mysql+pymysql://"
         ) from None
+    except URL_REJECTIONS as err:  # a driver option of the URL that is not of its type
+        raise url_refused(err, url) from None
     if backend in ("mysql", "mariadb"):
         _install_mysql_session(engine, seconds)
     elif backend == "sqlite":

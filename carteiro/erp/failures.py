@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from carteiro.erp.connect import connect_timeout, statement_timeout
+from carteiro.erp.source import MASK
 from carteiro.errors import DataSourceError
 
 # One template per cause. Facts: host, port, user, database, query (the file), timeout,
@@ -269,7 +270,7 @@ def explain(err: BaseException, url: str, query: str | None = None, *,
     diagnosis = diagnose(err)
     try:
         parsed: sa.URL | None = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         parsed = None
     backend = parsed.get_backend_name() if parsed else ""
     database = (parsed.database if parsed else None) or ""
@@ -277,6 +278,8 @@ def explain(err: BaseException, url: str, query: str | None = None, *,
         database = re.sub(r"^file:|\?.*$", "", database) or database
     text = _message(driver_exception(err)).strip()
     detail = text.splitlines()[0] if text else type(err).__name__
+    if parsed is not None and parsed.password:  # a driver that repeats the password
+        detail = detail.replace(str(parsed.password), MASK)
     facts = {
         "host": (parsed.host if parsed else None) or "localhost",
         "port": (parsed.port if parsed else None) or _default_port(backend),

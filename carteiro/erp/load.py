@@ -72,6 +72,7 @@ def load_email_log(url: str, customer_id: int) -> pd.DataFrame:
     """One customer's rows of the ERP's send log (the diagnosis page)."""
     engine = make_engine(url)
     try:
+        check_connection(engine, url)
         return read_query(engine, "email_log", {"customer_id": int(customer_id)}, url=url)
     finally:
         engine.dispose()

@@ -6,6 +6,20 @@ Whole-line ``--`` comments are stripped before the query is sent (so a comment m
 the driver, never formatted into the text: :func:`bound_statement` for SQLAlchemy,
 :func:`positional_sql` for the ADBC readers (``?1`` for SQLite, ``$1`` for PostgreSQL), in
 order of first appearance, quoted literals and PostgreSQL ``::casts`` left alone.
+
+**Read-only, checked before the database sees it.** :func:`query_text` refuses any file that is
+not exactly ONE ``SELECT`` (or ``WITH … SELECT``, or a ``UNION`` of them) that only reads
+(:func:`check_read_only`). The text is parsed by a real SQL parser (sqlglot) in the connection's
+dialect (SQLite, PostgreSQL, MariaDB/MySQL), never by a regex, and the exact text that is sent
+is the one checked. Refused, with one pt-BR line naming the file and the kind of statement:
+several statements; anything but a SELECT (DML, DDL, ``BEGIN``/``COMMIT``, ``SET``,
+``PRAGMA``, ``ATTACH``, ``VACUUM``, ``COPY``, ``CALL``, ``EXPLAIN``…); inside the SELECT, a
+write (``WITH d AS (DELETE …)``), ``SELECT … INTO`` (a table, a variable, ``OUTFILE``,
+``DUMPFILE``), a locking clause (``FOR UPDATE``/``FOR SHARE``/``LOCK IN SHARE MODE``), a
+function that reads or writes files or changes the server (:data:`FORBIDDEN_FUNCTIONS`); a
+MariaDB/MySQL executable comment (``/*! … */``, which the server runs and a parser skips); and
+SQL the parser cannot read (fail closed). The read-only sessions of
+:mod:`carteiro.erp.connect` stay as the second line of defence.
 """
 
 from __future__ import annotations
@@ -20,21 +34,32 @@ import sqlalchemy as sa
 
 from carteiro.columns import QUERY_COLUMNS
 from carteiro.erp import source
+from carteiro.erp.read_only import check_read_only
 from carteiro.errors import CarteiroError
+
+__all__ = ["bound_statement", "check_columns", "check_read_only", "missing_parameters",
+           "positional_sql", "query_parameters", "query_text"]
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # A quoted literal (skipped) or a :name parameter (replaced), for placeholder rewriting.
 _LITERAL_OR_PARAM = re.compile(r"('(?:[^']|'')*')|(?<![:\w]):([A-Za-z_]\w*)")
 
-def query_text(name: str, directory: Path | None = None) -> str:
+def query_text(name: str, backend: str, directory: Path | None = None) -> str:
     """The query of ``queries/<name>.sql`` without its whole-line ``--`` comments (so a
-    comment may mention a ``:parameter`` without SQLAlchemy expecting a value for it)."""
+    comment may mention a ``:parameter`` without SQLAlchemy expecting a value for it), checked
+    to be one read-only SELECT in the SQL of ``backend`` (SQLAlchemy's backend name:
+    ``sqlite``, ``postgresql``, ``mysql``, ``mariadb``)."""
     path = (directory or source.queries_dir()) / f"{name}.sql"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CarteiroError(f"consulta não encontrada: {path}") from None
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "não está em UTF-8"
+        raise CarteiroError(f"não foi possível ler a consulta {path}: {reason}") from None
+    sql = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    check_read_only(sql, backend, str(path))
+    return sql
 
 
 def query_parameters(sql: str) -> list[str]:

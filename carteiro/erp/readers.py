@@ -67,7 +67,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Engine
 
-from carteiro.erp.connect import connect_timeout, postgres_options, statement_timeout
+from carteiro.erp.connect import (
+    URL_REJECTIONS,
+    connect_timeout,
+    postgres_options,
+    statement_timeout,
+    url_refused,
+)
 from carteiro.erp.failures import explain, is_driver_error
 from carteiro.erp.queries import (
     bound_statement,
@@ -265,7 +271,7 @@ class PendingRead:
     def __init__(self, engine: Engine, name: str, params: Mapping[str, Any] | None,
                  url: str | None) -> None:
         self.engine, self.name, self.url = engine, name, url or str(engine.url)
-        sql = query_text(name)
+        sql = query_text(name, engine.url.get_backend_name())
         params = params or {}
         missing_parameters(query_parameters(sql), params)
         self.reader = reader_for(engine)
@@ -298,6 +304,8 @@ def check_connection(engine: Engine, url: str | None) -> None:
     except Exception as err:
         if is_driver_error(err):
             raise explain(err, url or str(engine.url)) from None
+        if isinstance(err, URL_REJECTIONS):  # the driver refused a URL parameter
+            raise url_refused(err, url or str(engine.url)) from None
         raise
 
 

@@ -20,6 +20,7 @@ Files, read when asked (so an environment variable set later still counts):
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -92,11 +93,69 @@ class DataSource:
         return redact_url(self.url)
 
 
-def redact_url(url: str) -> str:
+# Secrets in URLs -------------------------------------------------------------------------------
+MASK = "***"
+# A query parameter whose name holds one of these (any case) carries a secret: password,
+# PASSWORD, passwd, sslpassword, pwd, senha, secret, token, api_key, …
+_SECRET_PARTS = ("pass", "pwd", "senha", "secret", "token", "apikey", "api_key")
+# key=value connection strings (libpq, ODBC): password=... up to a space or ';'
+_DSN_SECRET = re.compile(
+    r"(?i)(?:^|(?<=[\s;]))(\w*(?:pass|pwd|senha|secret|token)\w*)\s*=\s*"
+    r"(?:'[^']*'|\"[^\"]*\"|[^\s;]*)(;?)"
+)
+
+
+def is_secret_parameter(name: str) -> bool:
+    """A URL query parameter (or key=value pair) whose value is a secret."""
+    key = name.lower()
+    return any(part in key for part in _SECRET_PARTS)
+
+
+def redact_url(url: str, *, mask: bool = True) -> str:
+    """``url`` safe to show, log and store: its password and password-like query parameters
+    (:func:`is_secret_parameter`) shown as ``***``, or left out when ``mask`` is false (the
+    form :func:`carteiro.sender.history.source_key` stores).
+
+    The one redaction of Carteiro: the sidebar, every error message and the state store use
+    it. The URL is split by SQLAlchemy's own parser, the one that connects, so a password with a
+    raw ``?``, ``#`` or ``/`` (which SQLAlchemy accepts) is hidden whole. A URL without anything
+    secret is returned as written (trimmed), so the key of a database stays what earlier
+    versions stored. A raw ``@`` in a password makes SQLAlchemy read the rest of the password
+    as host, port or database: then nothing after the user is shown. A text SQLAlchemy cannot
+    parse shows only its scheme (``postgresql://…``); one without a scheme (a file path, a
+    libpq ``key=value`` string) only loses its ``password=`` pairs and anything before an
+    ``@``.
+    """
+    text = url.strip()
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is shown without anything after the scheme
-        return url.split("://", 1)[0] + "://…"
+        parsed = make_url(text)
+    except Exception:  # ArgumentError; ValueError for a port that is not a number
+        return _redact_unparsed(text, mask)
+    secrets = [key for key in parsed.query if is_secret_parameter(key)]
+    spilled = parsed.password is not None and "@" in f"{parsed.host}{parsed.port}{parsed.database}"
+    if parsed.password is None and not secrets:
+        return text
+    user = f"{parsed.username or ''}:{MASK}" if mask else parsed.username or ""
+    if spilled:
+        return f"{parsed.drivername}://{user}@…"
+    clean = parsed.difference_update_query(secrets)
+    if not mask:
+        clean = clean._replace(password=None)  # URL.set ignores None
+    rendered = clean.render_as_string(hide_password=True)  # the password as ***
+    if mask and secrets:
+        rendered += ("&" if clean.query else "?") + "&".join(f"{key}={MASK}" for key in secrets)
+    return rendered
+
+
+def _redact_unparsed(text: str, mask: bool) -> str:
+    scheme, separator, _rest = text.partition("://")
+    if separator:
+        return f"{scheme}://…"
+    if "@" in text:  # user:password@host written without a scheme
+        text = "…@" + text.rpartition("@")[2]
+    cleaned, count = _DSN_SECRET.subn(
+        lambda m: f"{m.group(1)}={MASK}{m.group(2)}" if mask else "", text)
+    return " ".join(cleaned.split()) if count else text
 
 
 def read_secrets(path: Path | None = None) -> dict[str, Any]:

@@ -6,7 +6,16 @@ unavailable; a sender never tested is not; a later success clears an earlier fai
 
 Location: the ``path`` argument, else the environment variable ``CARTEIRO_STATE_DB``, else
 ``state.sqlite`` in Carteiro's own folder (``.carteiro/`` of the checkout, git-ignored; see
-:func:`carteiro.erp.source.home_dir`). The folder is created.
+:func:`carteiro.erp.source.home_dir`).
+
+The file is private: Carteiro creates it 0600 (whatever the umask; SQLite gives its journal the
+same mode) and every folder it has to create for it 0700. A state file Carteiro recognises as
+its own is tightened to 0600 when found looser (earlier versions left it 0644); a folder that
+already exists is never changed (it may be the user's ``/tmp``). The file must be Carteiro's:
+``PRAGMA application_id`` says so, or, for files of earlier versions, the ``sender_test`` table;
+an empty file is adopted. A folder, a file that is not SQLite, or another program's SQLite
+database (the ERP's own file, say) is refused with one pt-BR line and left untouched: condition 2
+cannot be evaluated without the history, so the audit stops rather than guess.
 
 Every call opens and closes its own connection, so one :class:`StateStore` can be shared by
 Streamlit's threads; SQLite's busy timeout serialises concurrent writers. The SMTP password is
@@ -21,15 +30,15 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
-from carteiro.erp.source import home_dir
+from carteiro.erp.source import home_dir, redact_url
+from carteiro.errors import CarteiroError
 
 if TYPE_CHECKING:
     from carteiro.sender.smtp import SmtpTestResult
@@ -38,6 +47,7 @@ if TYPE_CHECKING:
 STATE_DB_ENV = "CARTEIRO_STATE_DB"
 BUSY_TIMEOUT_SECONDS = 30.0
 SCHEMA_VERSION = 1
+APPLICATION_ID = 0x43525452  # "CRTR": PRAGMA application_id of Carteiro's state files
 
 TABLE_SENDER_TEST = "sender_test"
 
@@ -86,40 +96,19 @@ CREATE TABLE IF NOT EXISTS {TABLE_SENDER_TEST} (
 CREATE INDEX IF NOT EXISTS {TABLE_SENDER_TEST}_latest
     ON {TABLE_SENDER_TEST} ({COL_SOURCE}, {COL_SENDER_ID}, {COL_TESTED_AT});
 PRAGMA user_version = {SCHEMA_VERSION};
+PRAGMA application_id = {APPLICATION_ID};
 """
 
-_SECRET_KEYS = frozenset({"password", "passwd", "pwd", "pass", "senha"})
-# key=value connection strings (libpq, ODBC): password=... up to a space or ';'
-_DSN_SECRET = re.compile(
-    r"(?i)(?:^|(?<=[\s;]))(?:password|passwd|pwd|senha)\s*=\s*(?:'[^']*'|\"[^\"]*\"|[^\s;]*);?"
-)
-
-
 def source_key(url: str) -> str:
-    """Identify an ERP database without its password.
+    """Identify an ERP database without its password (how the history stores its source).
 
     ``postgresql+psycopg://erp:s3cret@db:5432/hubsoft`` becomes
-    ``postgresql+psycopg://erp@db:5432/hubsoft``; password query parameters
-    (``?password=...``) and ``password=...`` pairs of key=value connection strings are dropped
-    too. Anything else (a file path, ``sqlite:///demo.sqlite``) is returned trimmed, unchanged.
+    ``postgresql+psycopg://erp@db:5432/hubsoft``; password-like query parameters
+    (``?password=...``, ``?senha=...``) and ``password=...`` pairs of key=value connection
+    strings are dropped too. A URL without secrets is its own key, unchanged (trimmed), as
+    earlier versions stored it. See :func:`carteiro.erp.source.redact_url`.
     """
-    text = url.strip()
-    parts = urlsplit(text)
-    if not parts.scheme or not (parts.netloc or parts.query):
-        cleaned, count = _DSN_SECRET.subn("", text)
-        return " ".join(cleaned.split()) if count else text
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    netloc = parts.netloc
-    if at:
-        user = userinfo.partition(":")[0]
-        netloc = f"{user}@{hostport}" if user else hostport
-    return urlunsplit(parts._replace(netloc=netloc, query=_query_without_secrets(parts.query)))
-
-
-def _query_without_secrets(query: str) -> str:
-    pairs = parse_qsl(query, keep_blank_values=True)
-    kept = [(key, value) for key, value in pairs if key.lower() not in _SECRET_KEYS]
-    return query if len(kept) == len(pairs) else urlencode(kept)
+    return redact_url(url, mask=False)
 
 
 def _default_path() -> Path:
@@ -135,20 +124,110 @@ def _utc_iso(text: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+# The state file: private, Carteiro's own, one line when it cannot be used -----------------------
+def _make_folders(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each 0700; existing folders stay as they are."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    try:
+        for each in reversed(missing):
+            each.mkdir(mode=0o700, exist_ok=True)
+            each.chmod(0o700)  # mkdir's mode passes through the umask
+    except OSError as err:
+        raise CarteiroError(
+            f"não foi possível criar a pasta {folder} do arquivo de estado do Carteiro: "
+            f"{err.strerror or err}"
+        ) from None
+    if not folder.is_dir():
+        raise CarteiroError(
+            f"{folder} não é uma pasta: o arquivo de estado do Carteiro não pode ficar nela — "
+            f"aponte {STATE_DB_ENV} para um arquivo numa pasta"
+        )
+
+
+def _create_private(path: Path) -> bool:
+    """Create ``path`` empty with mode 0600 (True), or leave an existing file alone (False)."""
+    if path.is_dir():
+        raise CarteiroError(
+            f"o arquivo de estado do Carteiro {path} é uma pasta — aponte {STATE_DB_ENV} para "
+            f"um arquivo (ex.: {path / 'state.sqlite'})"
+        )
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    except OSError as err:
+        raise CarteiroError(
+            f"não foi possível criar o arquivo de estado do Carteiro {path}: "
+            f"{err.strerror or err}"
+        ) from None
+    try:
+        os.fchmod(descriptor, 0o600)  # os.open's mode passes through the umask
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _is_ours(con: sqlite3.Connection) -> bool:
+    """A Carteiro state file: its application id, or (earlier versions) the history table, or
+    nothing in it yet."""
+    application_id = con.execute("PRAGMA application_id").fetchone()[0]
+    if application_id == APPLICATION_ID:
+        return True
+    tables = {row[0] for row in con.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    return application_id == 0 and (not tables or TABLE_SENDER_TEST in tables)
+
+
+def _failure(path: Path, err: sqlite3.Error) -> str:
+    """One pt-BR line for an SQLite error on the state file."""
+    text = str(err)
+    if re.search(r"not a database|encrypted|malformed", text, re.I):
+        return (f"o arquivo de estado do Carteiro {path} não é um banco SQLite válido — mova-o "
+                f"ou aponte {STATE_DB_ENV} para outro arquivo")
+    if re.search(r"readonly|read-only", text, re.I):
+        return (f"o arquivo de estado do Carteiro {path} não pode ser gravado (somente "
+                "leitura) — confira as permissões do arquivo e da pasta")
+    if re.search(r"locked|busy", text, re.I):
+        return (f"o arquivo de estado do Carteiro {path} está bloqueado por outro programa — "
+                "tente de novo em instantes")
+    if re.search(r"unable to open", text, re.I):
+        return (f"não foi possível abrir o arquivo de estado do Carteiro {path} — confira o "
+                "caminho e as permissões")
+    return f"erro no arquivo de estado do Carteiro {path}: {text.splitlines()[0] if text else ''}"
+
+
 class StateStore:
     """Carteiro's SQLite state file; see the module docstring for where it lives."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else _default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(self.path.parent)
+        created = _create_private(self.path)
         with self._connect() as con:
+            if not _is_ours(con):
+                raise CarteiroError(
+                    f"{self.path} não é o arquivo de estado do Carteiro: é um banco SQLite de "
+                    f"outro programa, e o Carteiro não grava nele — aponte {STATE_DB_ENV} para "
+                    "outro arquivo"
+                )
             con.executescript(_SCHEMA)
+        if not created and self.path.stat().st_mode & 0o077:
+            with suppress(OSError):  # someone else's file: leave it
+                self.path.chmod(0o600)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection per call, committed on success and always closed."""
-        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)) as con, con:
-            yield con
+        """A fresh connection per call, committed on success and always closed; an SQLite
+        failure becomes one pt-BR line naming the file."""
+        try:
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)) as con, con:
+                yield con
+        except sqlite3.Error as err:
+            raise CarteiroError(_failure(self.path, err)) from None
 
     def record_sender_test(
         self, result: SmtpTestResult, *, source: str, sender_id: int | None
