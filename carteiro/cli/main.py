@@ -11,11 +11,12 @@ import sys
 from collections.abc import Sequence
 
 from carteiro.cli import audit, demo, sender
+from carteiro.cli.parsing import Parser
 from carteiro.errors import CarteiroError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="carteiro",
         description="Carteiro: por que o cliente não recebeu o e-mail de cobrança?",
     )
