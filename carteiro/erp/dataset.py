@@ -5,16 +5,30 @@ applies the contract's value rules table by table (``carteiro.erp.normalise``), 
 invoices last (:meth:`Reference.with_invoices`), and reports every
 problem it finds. The choices the contract leaves open are written down here:
 
-* an unknown yes/no spelling is treated like a null (not allowed / inactive) and reported;
+* an unknown yes/no spelling is treated like a null (not allowed / inactive) and reported once,
+  as an unknown value (not also as a null ``ativo``);
 * a service, contact or invoice naming a customer that does not exist is reported; such a
   contact is no recipient of anyone;
 * a row of «Status do Serviço para Envio» naming an unknown status or billing method is
   reported; it still makes the method's selection explicit (an analyst who ticked a status
-  that no longer exists has still chosen a list);
+  that no longer exists has still chosen a list); one naming no readable method is left out;
 * a null billing method on an invoice is not a data problem (condition 3 reports it); an id
-  that names no row is;
+  that names no row is; a null service status id is reported («serviço sem status»);
 * invoices are checked for data problems only when in scope (due in the period, not
-  cancelled); missing and unreadable due dates are reported for every row the query returned.
+  cancelled); missing and unreadable due dates are reported for every row the query returned,
+  and null or unreadable invoice ids and duplicates for the rows due in the period (cancelled
+  or not: the first such row decides whether the invoice is cancelled);
+* a row whose own id is null or unreadable is reported as ``missing_id`` / ``unreadable_id``
+  (the problem shows the raw value); rows without a readable id are no duplicates of each
+  other; the customer record's own address shares the customer's id, so its problems are the
+  customer's;
+* an unreadable reference is an unknown id (``unknown_id``, "… ilegível"); a billing method
+  naming its sender by one has no sender (no default sender either: condition 2 fails);
+  invoices whose customer reference is null or unreadable form one "no customer" row in the
+  customer table, as before;
+* a rule whose ``dias`` is not an integer within ±3650 is reported (``unknown_value``) and
+  left out before its other checks, as if it did not exist (a duplicate of its id is then no
+  duplicate).
 """
 
 from __future__ import annotations
@@ -40,6 +54,8 @@ from carteiro.columns import (
 )
 from carteiro.erp.emails import field_validity
 from carteiro.erp.normalise import (
+    Labels,
+    RowLabels,
     drop_duplicate_ids,
     first_positions,
     id_labels,
@@ -64,7 +80,7 @@ KNOWN_NOTICES = frozenset({"email_sms", "somente_email"}) | BLOCKING_NOTICES
 
 MAX_DAYS = 3650  # a rule's `dias` must lie within ±MAX_DAYS
 # Helper columns of the contacts' id checks (never in a returned frame).
-_RAW_ID, _RAW_OWNER, _LABEL = "_raw_id", "_raw_customer_id", "_label"
+_RAW_ID, _RAW_OWNER = "_raw_id", "_raw_customer_id"
 
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
 INVOICE_STATUS_WORDS = {
@@ -114,7 +130,7 @@ class ErpData(RawTables):
     problems: pd.DataFrame
 
 
-def _report_unknown(log: ProblemLog, table: str, refs: pd.Series, labels: pd.Series,
+def _report_unknown(log: ProblemLog, table: str, refs: pd.Series, labels: Labels,
                     known: pd.Series, what: str) -> pd.Series:
     """Report rows whose non-null reference ``refs`` names no id in ``known``; return the
     mask (``labels``: the rows' ids as the problems show them)."""
@@ -139,11 +155,11 @@ def _kept_contacts(slim: pd.DataFrame, unreadable_ids: pd.Series, customers: pd.
     ``slim`` holds the raw id and customer columns of the contacts (positions as index)."""
     ids, raw_ids = slim[Recipient.ID], slim[_RAW_ID]
     report_own_ids(raw_ids, ids, unreadable_ids, log=log, table="recipients", kept=True)
-    slim = slim.assign(**{_LABEL: id_labels(raw_ids, ids)})
     slim = drop_duplicate_ids(slim, Recipient.ID, log=log, table="recipients")
+    labels = RowLabels(raw_ids, ids).at(slim.index)
     owners, unreadable = reference_ids(slim, _RAW_OWNER, log=log, table="recipients",
-                                       labels=slim[_LABEL], what="contato: cliente")
-    orphan = _report_unknown(log, "recipients", owners, slim[_LABEL], customers[CustomerIn.ID],
+                                       labels=labels, what="contato: cliente")
+    orphan = _report_unknown(log, "recipients", owners, labels, customers[CustomerIn.ID],
                              "contato: cliente")
     return slim.index[~(orphan | unreadable).to_numpy(dtype=bool)].to_numpy()
 
@@ -175,7 +191,7 @@ def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog,
     frame[Recipient.ID] = ids.take(rows).reset_index(drop=True)
     frame[Recipient.CUSTOMER_ID] = owners.take(rows).reset_index(drop=True)
     frame[Recipient.ORIGIN] = origin.take(rows).reset_index(drop=True)
-    labels = id_labels(raw_ids.take(rows).reset_index(drop=True), frame[Recipient.ID])
+    labels = RowLabels(raw_ids.take(rows).reset_index(drop=True), frame[Recipient.ID])
     allows = parse_flags(frame[Recipient.ALLOWS_EMAIL], log=log, table="recipients",
                          column="permite_enviar_email", ids=labels)
     frame[Recipient.ALLOWS_EMAIL] = allows.fillna(False).astype(bool)
@@ -222,7 +238,7 @@ def _services(raw: pd.DataFrame, statuses: pd.DataFrame, customers: pd.DataFrame
     return frame.reset_index(drop=True)
 
 
-def _active(frame: pd.DataFrame, labels: pd.Series, active_column: str, table: str,
+def _active(frame: pd.DataFrame, labels: Labels, active_column: str, table: str,
             log: ProblemLog) -> pd.Series:
     return parse_flags(frame[active_column], log=log, table=table, column="ativo",
                        ids=labels, null_is_problem=True).fillna(False).astype(bool)
@@ -311,7 +327,7 @@ def _due_in_period(raw: pd.DataFrame, period: Period, log: ProblemLog) -> pd.Dat
     row); missing and unreadable due dates reported for every row, with the row's id."""
     raw_ids = raw[Invoice.ID]
     ids, unreadable_ids = parse_integers(raw_ids)
-    labels = id_labels(raw_ids, ids)
+    labels = RowLabels(raw_ids, ids)
     due, unreadable = parse_days(raw[Invoice.DUE_DATE])
     missing = raw[Invoice.DUE_DATE].isna()
     if missing.any():
@@ -361,7 +377,7 @@ def _invoice_status(frame: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
 def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
               services: pd.DataFrame, methods: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
     frame = _invoice_status(_due_in_period(raw, period, log), log)
-    labels = frame[Invoice.ID].astype("string")
+    labels = frame[Invoice.ID]  # readable ids: the problems show them as they are
     for column, what, known in ((Invoice.CUSTOMER_ID, "fatura: cliente", customers[CustomerIn.ID]),
                                 (Invoice.SERVICE_ID, "fatura: serviço", services[Service.ID]),
                                 (Invoice.METHOD_ID, "fatura: forma de cobrança",

@@ -119,7 +119,7 @@ def parse_flags(
     log: ProblemLog,
     table: str,
     column: str,
-    ids: pd.Series,
+    ids: Labels,
     null_is_problem: bool = False,
 ) -> pd.Series:
     """Yes/no flags in any accepted spelling → nullable boolean.
@@ -239,6 +239,25 @@ def id_labels(raw: pd.Series, ids: pd.Series) -> pd.Series:
     return ids.astype("string").fillna(raw.astype("string"))
 
 
+class RowLabels:
+    """Each row's id as the problems show it (:func:`id_labels`), worked out only for the rows
+    a problem names: a million ids are never turned into text for nothing. Index it like the
+    frame's columns (a boolean mask, aligned or positional)."""
+
+    def __init__(self, raw: pd.Series, ids: pd.Series) -> None:
+        self._raw, self._ids = raw, ids
+
+    def __getitem__(self, rows: Any) -> pd.Series:
+        return id_labels(self._raw[rows], self._ids[rows])
+
+    def at(self, index: pd.Index) -> RowLabels:
+        """The labels of the rows of ``index`` only."""
+        return RowLabels(self._raw.loc[index], self._ids.loc[index])
+
+
+Labels = pd.Series | RowLabels
+
+
 # Dates -----------------------------------------------------------------------------------------
 def _calendar_days(text: pa.Array) -> np.ndarray:
     """ISO text (already matched by :data:`ISO_DATE`, or null) → ``datetime64[D]`` (NaT when
@@ -345,8 +364,8 @@ def report_own_ids(raw: pd.Series, ids: pd.Series, unreadable: pd.Series, *, log
 
 
 def own_ids(frame: pd.DataFrame, id_column: str, *, log: ProblemLog, table: str,
-            kept: bool) -> tuple[pd.DataFrame, pd.Series]:
-    """The table with its own ids as ``Int64``, and each kept row's id label.
+            kept: bool) -> tuple[pd.DataFrame, RowLabels]:
+    """The table with its own ids as ``Int64``, and the kept rows' id labels.
 
     A row whose id is null or unreadable is reported; it stays (id NA) when ``kept`` (nothing
     needs to find it by id: a contact, a rule, a routine) and is left out otherwise. Of rows
@@ -354,16 +373,15 @@ def own_ids(frame: pd.DataFrame, id_column: str, *, log: ProblemLog, table: str,
     raw = frame[id_column]
     ids, unreadable = parse_integers(raw)
     report_own_ids(raw, ids, unreadable, log=log, table=table, kept=kept)
-    labels = id_labels(raw, ids)
     out = frame.assign(**{id_column: ids})
     if not kept:
         out = out[ids.notna()]
     out = drop_duplicate_ids(out, id_column, log=log, table=table)
-    return out, labels.loc[out.index]
+    return out, RowLabels(raw, ids).at(out.index)
 
 
 def reference_ids(frame: pd.DataFrame, column: str, *, log: ProblemLog, table: str,
-                  labels: pd.Series, what: str) -> tuple[pd.Series, pd.Series]:
+                  labels: Labels, what: str) -> tuple[pd.Series, pd.Series]:
     """A column of references to another table's ids → (``Int64``, unreadable mask).
 
     A null reference means "none"; an unreadable one is an unknown id, reported (and NA in
@@ -380,9 +398,15 @@ def first_positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
     """Row position in ``ids`` of each key: the first row with that id; -1 when the key is null
     or names no row. A null key never finds a null id."""
     ids = ids.astype("Int64")
-    first = (ids.notna() & ~ids.duplicated(keep="first")).to_numpy(dtype=bool)
+    null_keys = keys.isna().to_numpy(dtype=bool)
+    wanted = keys.astype("Int64").to_numpy(dtype=np.int64, na_value=0)
+    present = ids.notna().to_numpy(dtype=bool)
+    if present.all():
+        index = pd.Index(ids.to_numpy(dtype=np.int64))
+        if index.is_unique:  # the usual case: one hash table, built once
+            return np.where(null_keys, -1, index.get_indexer(wanted))
+    first = present & ~ids.duplicated(keep="first").to_numpy(dtype=bool)
     rows = np.flatnonzero(first)
-    found = pd.Index(ids[first].to_numpy(dtype=np.int64)).get_indexer(
-        keys.astype("Int64").to_numpy(dtype=np.int64, na_value=0))
-    found = np.where(keys.isna().to_numpy(dtype=bool), -1, found)
+    found = pd.Index(ids[first].to_numpy(dtype=np.int64)).get_indexer(wanted)
+    found = np.where(null_keys, -1, found)
     return np.where(found >= 0, rows[np.clip(found, 0, None)] if len(rows) else -1, -1)
