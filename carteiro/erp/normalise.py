@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from carteiro.erp.problems import ProblemKind, ProblemLog
 
 _SEPARATORS = re.compile(r"[\s\-]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 TRUE_WORDS: Final = frozenset({"1", "s", "sim", "t", "true", "yes", "y", "verdadeiro"})
 FALSE_WORDS: Final = frozenset({"0", "n", "não", "nao", "f", "false", "no", "falso"})
@@ -69,15 +70,19 @@ def map_distinct(series: pd.Series, func: Callable[[Hashable], Any], dtype: str)
 
 
 def _arrow_text(values: Any) -> pa.Array | None:
-    """Text values as one Arrow string array, or None when they are not all text."""
+    """Text values (distinct values, or a text column) as one Arrow string array, or None when
+    they are not all text."""
     if isinstance(values, pd.Series | pd.Index) and pd.api.types.is_string_dtype(values.dtype) \
             and not pd.api.types.is_object_dtype(values.dtype):
         array = pa.array(values.array)
     elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        objects = np.asarray(values, dtype=object)
         try:
-            array = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
-        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: not readable text
-            return None
+            array = pa.array(objects, type=pa.string(), from_pandas=True)
+        except (pa.ArrowException, UnicodeError):
+            # A lone surrogate has no UTF-8: as NUL, which no integer or date holds either.
+            array = pa.array([v if v is None else _SURROGATES.sub("\x00", v) for v in objects],
+                             type=pa.string(), from_pandas=True)
     else:
         return None
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
