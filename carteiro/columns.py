@@ -60,6 +60,7 @@ class MethodIn:
 
 
 class Method(MethodIn):
+    SENDER_UNREADABLE: Final = "sender_id_unreadable"  # names a sender by an unreadable id
     EFFECTIVE_SENDER_ID: Final = "effective_sender_id"
     SENDER_AVAILABLE: Final = "sender_available"
     ACTIVE_RULES: Final = "active_rules"

@@ -1,9 +1,13 @@
 """CSV and Excel exports that spreadsheet programs open safely and correctly.
 
-Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
-neutralised with a leading apostrophe (OWASP's advice against CSV/formula injection): a
-customer named ``=HYPERLINK(...)`` in the ERP stays text in Excel. Only text columns are
-touched; numbers stay numbers.
+Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line
+feed, or with white space followed by one of those (``" =1+1"``, ``"\n=1+1"``), are dangerous
+(OWASP's advice against CSV/formula injection: a spreadsheet may drop the white space and
+evaluate the rest). In CSV they get a leading apostrophe, so a customer named
+``=HYPERLINK(...)`` in the ERP stays text in Excel; in XLSX they are written as text cells
+(never formulas) with Excel's "quote prefix" style, which keeps them text when edited, and
+show exactly as in the ERP (no visible apostrophe). Only text columns are touched; numbers stay
+numbers.
 
 Two flavours:
 
@@ -19,11 +23,14 @@ import io
 from collections.abc import Mapping
 from typing import IO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-DANGEROUS_PREFIX = r"^[=+\-@\t\r]"
+# White space as Python's str.isspace() has it, in RE2 syntax (Arrow's regular expressions).
+_SPACE = r"[\p{Z}\t\n\x0b\x0c\r\x1c-\x1f\x85]"
+DANGEROUS_PREFIX = rf"^{_SPACE}*[=+\-@\t\r\n]"
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -34,8 +41,15 @@ def _is_text(series: pd.Series) -> bool:
     )
 
 
+def dangerous(text: pd.Series) -> np.ndarray:
+    """Which cells of a text column a spreadsheet could read as a formula (null: none)."""
+    array = pa.array(text.astype("string[pyarrow]").array)
+    found = pc.fill_null(pc.match_substring_regex(array, DANGEROUS_PREFIX), False)
+    return found.to_numpy(zero_copy_only=False)
+
+
 def _neutralised(text: pd.Series) -> pd.Series:
-    risky = text.str.contains(DANGEROUS_PREFIX, regex=True).fillna(False)
+    risky = dangerous(text)
     return text.where(~risky, "'" + text) if risky.any() else text
 
 
@@ -101,8 +115,9 @@ def to_machine_csv(frame: pd.DataFrame, sink: str | IO[bytes]) -> None:
         sink.write(body)
 
 
-def _for_people(frame: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.DataFrame:
-    out = neutralise_formulas(frame)
+def _for_people(frame: pd.DataFrame, labels: Mapping[str, str] | None, *,
+                neutralise: bool = True) -> pd.DataFrame:
+    out = neutralise_formulas(frame) if neutralise else frame.copy()
     for column in out.columns:
         series = out[column]
         if pd.api.types.is_bool_dtype(series.dtype):
@@ -122,13 +137,23 @@ def to_excel_csv(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -
 
 def to_xlsx(frame: pd.DataFrame, labels: Mapping[str, str] | None = None,
             sheet: str = "Carteiro") -> bytes:
-    out = _for_people(frame, labels)
+    """An .xlsx workbook: every text cell a string (never a formula, a number or a link); the
+    dangerous ones (:data:`DANGEROUS_PREFIX`) also with the quote-prefix style, as they are."""
+    out = _for_people(frame, labels, neutralise=False)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False,
+                                                   "strings_to_numbers": False,
                                                    "strings_to_urls": False}}) as writer:
         out.to_excel(writer, sheet_name=sheet[:31], index=False)
         worksheet = writer.sheets[sheet[:31]]
+        as_text = writer.book.add_format({"quote_prefix": True})
+        for position, column in enumerate(out.columns):
+            series = out[column]
+            if _is_text(series) and not pd.api.types.is_bool_dtype(series.dtype):
+                text = series.astype("string")
+                for row in np.flatnonzero(dangerous(text)):  # only the dangerous cells
+                    worksheet.write_string(row + 1, position, str(text.iat[row]), as_text)
         worksheet.freeze_panes(1, 0)
         for position, column in enumerate(out.columns):
             width = min(60, max(10, len(str(column)) + 2))

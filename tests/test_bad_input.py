@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from carteiro.columns import Invoice, Problem
+from carteiro.erp.normalise import parse_days
 from carteiro.period import Period
 from tests.test_conditions import failing, invoice
 
@@ -18,8 +20,18 @@ def problems(audit, kind: str | None = None) -> pd.DataFrame:
 
 
 # Flags ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("flag", [True, 1, "1", "S", "s", "sim", "SIM", "t", "true", "TRUE",
-                                  "yes", "Yes"])
+# Every spelling the contract lists, in several cases and with white space around.
+TRUE_SPELLINGS = [True, 1, "1", "S", "s", "sim", "SIM", "Sim", "t", "T", "true", "TRUE", "True",
+                  "yes", "Yes", "YES", "y", "Y", "verdadeiro", "Verdadeiro", "VERDADEIRO",
+                  " sim ", "\tS\n", "\u00a0true "]
+FALSE_SPELLINGS = [False, 0, "0", "N", "n", "não", "Não", "NÃO", "nao", "NAO", "Nao", "f", "F",
+                   "false", "FALSE", "False", "no", "No", "NO", "falso", "Falso", "FALSO",
+                   " não ", "\tN\n", "na\u0303o"]
+UNKNOWN_SPELLINGS = ["v", "V", "talvez", "sím", "2", -1, "", "x", "ok", "oui", "ja", "s i m",
+                     "ｓｉｍ", "yes!", "sim.", "verdade", "nope", "1 0"]
+
+
+@pytest.mark.parametrize("flag", TRUE_SPELLINGS)
 def test_true_spellings(run, erp, flag):
     erp.set("cliente", "id_cliente", 1, permite_enviar_email=flag)
     erp.set("rotina", "id_rotina", 1, ativo=flag)
@@ -28,19 +40,30 @@ def test_true_spellings(run, erp, flag):
     assert audit.problems.empty
 
 
-@pytest.mark.parametrize("flag", [False, 0, "0", "N", "n", "não", "NAO", "f", "false", "no"])
+@pytest.mark.parametrize("flag", FALSE_SPELLINGS)
 def test_false_spellings(run, erp, flag):
     erp.set("cliente", "id_cliente", 1, permite_enviar_email=flag)
+    erp.set("rotina", "id_rotina", 2, ativo=flag)
     audit = run(erp)
     assert failing(audit) == ["no_contact_allows_email"]
     assert audit.problems.empty
 
 
-def test_unknown_flag_spelling_is_reported_and_not_allowed(run, erp):
-    erp.set("cliente", "id_cliente", 1, permite_enviar_email="talvez")
+@pytest.mark.parametrize("flag", UNKNOWN_SPELLINGS)
+def test_unknown_flag_spelling_is_reported_and_not_allowed(run, erp, flag):
+    erp.set("cliente", "id_cliente", 1, permite_enviar_email=flag)
     audit = run(erp)
     assert failing(audit) == ["no_contact_allows_email"]
     assert problems(audit, "unknown_value")[Problem.ID].tolist() == ["1"]
+
+
+@pytest.mark.parametrize("flag", UNKNOWN_SPELLINGS)
+def test_unknown_active_spelling_counts_as_inactive(run, erp, flag):
+    erp.set("rotina", "id_rotina", 1, ativo=flag)
+    audit = run(erp)
+    assert failing(audit) == ["no_email_routine"]
+    assert problems(audit, "unknown_value")[Problem.ID].tolist() == ["1"]
+    assert problems(audit, "null_flag").empty  # reported once, as what it is
 
 
 @pytest.mark.parametrize(("table", "key", "key_value", "expected"), [
@@ -85,8 +108,15 @@ def test_datetimes_outside_period(run, erp, due):
     assert audit.problems.empty
 
 
-@pytest.mark.parametrize("due", ["lixo", "31/03/2024", "2024-02-30", "", "2024-13-01",
-                                 "20240310"])
+@pytest.mark.parametrize("due", [
+    "lixo", "31/03/2024", "2024-02-30", "", "2024-13-01", "20240310", "2024-03-10 lixo",
+    "2024-03-10T25:00", "2024-03-10T10:60", "2024-03-10T24:00", "2024-03-10T10:00:60",
+    "2024/03/10", "2024-3-9", "2024-03-9", "2024-03-10Z", "2024-03-10  10:00",
+    "2024-03-10t10:00", "2024-03-10T10", "2024-03-10 10:00 -03:00", "2024-03-10T10:00+3",
+    "2024-03-10T10:00+03", "2024-03-10T10:00z", "2024-03-10T10:00:00,5",
+    "2024-03-10\t10:00", "2024-03-10T", "2024-03-10\u200b", " ", "10 de março de 2024",
+    "+2024-03-10", "2024-03-10T10:00:00.", "2024-03-10T1:00",
+])
 def test_unreadable_due_date_is_reported_with_its_id(run, erp, due):
     erp.customer(2)
     erp.set("fatura", "id_fatura", 1001, data_vencimento=due)
@@ -94,6 +124,56 @@ def test_unreadable_due_date_is_reported_with_its_id(run, erp, due):
     assert audit.invoices[Invoice.ID].tolist() == [1002]  # the rest is still computed
     reported = problems(audit, "unreadable_date")
     assert reported[Problem.ID].tolist() == ["1001"]
+
+
+@pytest.mark.parametrize("due", [
+    " 2024-03-10 ", "\t2024-03-10\n", "2024-03-10T10:00", "2024-03-10 10:00:59.999",
+    "2024-03-10T10:00Z", "2024-03-10T10:00:00-0300", "2024-03-10T23:59:59+14:00",
+    "2024-03-10 00:00", "2024-03-10T10:00:00.123456789Z", "\u00a02024-03-10T08:00-03:00\u3000",
+])
+def test_iso_due_dates_are_read_as_written(run, erp, due):
+    erp.set("fatura", "id_fatura", 1001, data_vencimento=due)
+    audit = run(erp)
+    assert failing(audit) == []
+    assert invoice(audit)[Invoice.DUE_DATE].date() == dt.date(2024, 3, 10)
+    assert audit.problems.empty
+
+
+@pytest.mark.parametrize("paid", ["2024-03-07 lixo", "2024-03-07T25:00", "07/03/2024"])
+def test_unreadable_payment_dates_count_as_none(run, erp, paid):
+    erp.set("fatura", "id_fatura", 1001, status="aberto", data_pagamento=paid)
+    audit = run(erp)
+    assert failing(audit) == []
+    assert bool(invoice(audit)[Invoice.UNPAID])
+    assert problems(audit, "unreadable_date")[Problem.ID].tolist() == ["1001"]
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("2024-02-29", "2024-02-29"), ("2023-02-29", None), ("2100-02-29", None),
+    ("2000-02-29", "2000-02-29"), ("0000-01-01", None), ("0001-01-01", "0001-01-01"),
+    ("9999-12-31T23:59:59.999999+23:59", "9999-12-31"), ("2024-04-31", None),
+    ("2024-00-10", None), ("2024-03-00", None), ("2024-03-32", None),
+    ("2024-12-31T00:00-00:00", "2024-12-31"), ("2024-12-31T00:00+24:00", None),
+    ("2024-12-31T00:00+03:60", None), ("2024-12-31 23:59:59-03:00", "2024-12-31"),
+    ("２０２４-03-10", None), ("2024-03-10 lixo", None), ("2024-05-10T25:00", None),
+])
+def test_the_iso_grammar_and_the_calendar(text, day):
+    """Dates the period filter of the query may not return, checked where they are read."""
+    days, unreadable = parse_days(pd.Series([text, None], dtype=object))
+    expected = None if day is None else dt.date.fromisoformat(day)
+    assert (None if pd.isna(days.iloc[0]) else days.iloc[0].date()) == expected
+    assert unreadable.tolist() == [day is None, False]
+
+
+def test_dates_of_any_python_type_are_read_as_written():
+    values = [dt.date(2024, 3, 1), dt.datetime(2024, 3, 2, 23, 59),
+              pd.Timestamp("2024-03-03 23:30", tz="America/Sao_Paulo"),
+              dt.datetime(2024, 3, 4, 1, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+              np.datetime64("2024-03-05T12:00"), "2024-03-06", 20240307, 2024.0, True,
+              b"2024-03-08", None]
+    days, unreadable = parse_days(pd.Series(values, dtype=object))
+    assert [None if pd.isna(d) else d.day for d in days] == [1, 2, 3, 4, 5, 6] + [None] * 5
+    assert unreadable.tolist() == [False] * 6 + [True] * 4 + [False]
 
 
 def test_unreadable_due_date_stored_as_number_is_reported(run, erp):
@@ -132,7 +212,16 @@ def test_open_words(run, erp, word):
     assert audit.problems.empty
 
 
-@pytest.mark.parametrize("word", ["pago", "PAGA", "Quitado"])
+@pytest.mark.parametrize("word", ["Em - Aberto", "em\taberto", "EM\u00a0ABERTO", "\nVencida\t",
+                                  "vencído"])
+def test_open_words_in_any_spacing(run, erp, word):
+    erp.set("fatura", "id_fatura", 1001, status=word)
+    audit = run(erp)
+    assert failing(audit) == []
+    assert audit.problems.empty
+
+
+@pytest.mark.parametrize("word", ["pago", "PAGA", "Quitado", "\tQuitado\n", "Pagá"])
 def test_paid_words_with_date(run, erp, word):
     erp.set("fatura", "id_fatura", 1001, status=word, data_pagamento="2024-03-01")
     audit = run(erp)
@@ -140,7 +229,8 @@ def test_paid_words_with_date(run, erp, word):
     assert audit.problems.empty
 
 
-@pytest.mark.parametrize("word", ["cancelado", "Cancelada ", "CANCELADO"])
+@pytest.mark.parametrize("word", ["cancelado", "Cancelada ", "CANCELADO", "\tcancelado\n",
+                                  "Cancelâda"])
 def test_cancelled_invoices_are_out_of_scope(run, erp, word):
     erp.customer(2)
     erp.set("fatura", "id_fatura", 1001, status=word)
@@ -149,7 +239,7 @@ def test_cancelled_invoices_are_out_of_scope(run, erp, word):
     assert 1 not in audit.customers["customer_id"].tolist()
 
 
-@pytest.mark.parametrize("word", ["estornado", None])
+@pytest.mark.parametrize("word", ["estornado", None, "em aberto!", "pago-", "", "aberto x"])
 def test_unknown_or_null_status_counts_as_open_and_is_reported(run, erp, word):
     erp.set("fatura", "id_fatura", 1001, status=word)
     audit = run(erp)

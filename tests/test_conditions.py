@@ -46,9 +46,18 @@ def test_only_sms_routine_is_not_an_email_routine(run, erp):
     assert failing(run(erp)) == ["no_email_routine"]
 
 
-def test_routine_kind_is_normalised(run, erp):
-    erp.set("rotina", "id_rotina", 1, tipo=" Envio-Email Cobrança ")
+@pytest.mark.parametrize("kind", [" Envio-Email Cobrança ", "ENVIO - EMAIL - COBRANÇA",
+                                  "envio\temail\tcobranca\n", "Envio\u00a0Email\u00a0Cobrança",
+                                  "Envio  Email--Cobranca", "ENVIO_EMAIL_COBRANÇA"])
+def test_routine_kind_is_normalised(run, erp, kind):
+    erp.set("rotina", "id_rotina", 1, tipo=kind)
     assert failing(run(erp)) == []
+
+
+@pytest.mark.parametrize("kind", ["envio_email_cobranca_x", "envio email", "envioemailcobranca"])
+def test_other_routine_kinds_are_no_billing_email_routine(run, erp, kind):
+    erp.set("rotina", "id_rotina", 1, tipo=kind)
+    assert failing(run(erp)) == ["no_email_routine"]
 
 
 # 2 sender_unavailable --------------------------------------------------------------------------
@@ -183,9 +192,11 @@ def test_default_selection_allows_other_statuses(run, erp, status_id):
     assert failing(run(erp)) == []
 
 
-def test_odd_spelling_of_cancelled_is_cancelled(run, erp):
+@pytest.mark.parametrize("prefix", ["CANCELADO ", "Cancelado", "\tcancelado\n", "Cancelâdo",
+                                    "INATIVO", " Inativo\r\n"])
+def test_odd_spelling_of_cancelled_is_cancelled(run, erp, prefix):
     erp.add("servico_status", id_servico_status=9, descricao="Cancelado (antigo)",
-            prefixo="CANCELADO ")
+            prefixo=prefix)
     erp.set("cliente_servico", "id_cliente_servico", 101, id_servico_status=9)
     assert failing(run(erp)) == ["service_status_excluded"]
 
@@ -200,9 +211,11 @@ def test_explicit_selection(run, erp):
     assert failing(audit, 1003) == []  # cancelado explicitly selected
 
 
-def test_explicit_selection_compares_by_prefix(run, erp):
+@pytest.mark.parametrize("prefix", ["Serviço Habilitado", "SERVICO - HABILITADO",
+                                    "servico\thabilitado", "Serviço-Habilitado "])
+def test_explicit_selection_compares_by_prefix(run, erp, prefix):
     erp.add("servico_status", id_servico_status=8, descricao="Habilitado (novo)",
-            prefixo="Serviço Habilitado")
+            prefixo=prefix)
     erp.add("forma_cobranca_status_envio", id_forma_cobranca=1, id_servico_status=1)
     erp.set("cliente_servico", "id_cliente_servico", 101, id_servico_status=8)
     assert failing(run(erp)) == []
@@ -224,14 +237,17 @@ def test_unknown_method_uses_default_selection(run, erp):
 
 
 # 7 service_blocks_email ------------------------------------------------------------------------
-@pytest.mark.parametrize("value", ["somente_sms", "nenhum", " Somente SMS", "NENHUM"])
+@pytest.mark.parametrize("value", ["somente_sms", "nenhum", " Somente SMS", "NENHUM",
+                                   "Somente - SMS", "Somente\tSMS", "somente-sms", "\nNenhum\t",
+                                   "SOMENTE  SMS", "Sómente SMS"])
 def test_service_setting_blocks_email(run, erp, value):
     erp.set("cliente_servico", "id_cliente_servico", 101, envio_cobranca=value)
     assert failing(run(erp)) == ["service_blocks_email"]
 
 
 @pytest.mark.parametrize(
-    "value", [None, "email_sms", "somente_email", "Somente Email", "EMAIL-SMS"])
+    "value", [None, "email_sms", "somente_email", "Somente Email", "EMAIL-SMS",
+              "Somente - Email", "email\tsms"])
 def test_service_setting_allows_email(run, erp, value):
     erp.set("cliente_servico", "id_cliente_servico", 101, envio_cobranca=value)
     audit = run(erp)
@@ -239,12 +255,13 @@ def test_service_setting_allows_email(run, erp, value):
     assert audit.problems.empty
 
 
-def test_unknown_service_setting_is_default_and_reported(run, erp):
-    erp.set("cliente_servico", "id_cliente_servico", 101, envio_cobranca="whatsapp")
+@pytest.mark.parametrize("value", ["whatsapp", "somente sms!", "", "somente_sms_x", "sms"])
+def test_unknown_service_setting_is_default_and_reported(run, erp, value):
+    erp.set("cliente_servico", "id_cliente_servico", 101, envio_cobranca=value)
     audit = run(erp)
     assert failing(audit) == []
     assert audit.problems[Problem.KIND].tolist() == ["unknown_value"]
-    assert "'whatsapp'" in audit.problems[Problem.DETAIL].iloc[0]
+    assert repr(value) in audit.problems[Problem.DETAIL].iloc[0]
 
 
 # 8 no_contact_allows_email ---------------------------------------------------------------------

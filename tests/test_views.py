@@ -430,8 +430,9 @@ def test_email_log_view() -> None:
 
 
 def test_email_log_reads_accepted_like_every_other_flag() -> None:
-    """The log's ``accepted`` flag follows the ERP's yes/no spellings (erp.normalise)."""
-    spellings = ["Sim", " NÃO ", "verdadeiro", "falso", "v", True, 1, 0.0, "talvez", None]
+    """The log's ``accepted`` flag follows the ERP's yes/no spellings (erp.normalise): the
+    contract's words only (``v`` is not one of them)."""
+    spellings = ["Sim", " NÃO ", "verdadeiro", "falso", "t", True, 1, 0.0, "talvez", None]
     log = pd.DataFrame({
         "invoice_id": [1] * len(spellings), "address": ["a@b.com"] * len(spellings),
         "document_type": ["fatura"] * len(spellings), "error_message": [None] * len(spellings),

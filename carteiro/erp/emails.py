@@ -6,12 +6,21 @@ million-customer provider. Most addresses are plain ASCII ones whose verdict is 
 vectorised regular expressions (Arrow's RE2) decide them: a conservative *accept* pattern, a
 strict subset of what the library accepts, and *reject* tests the library always agrees with:
 
-* empty, no ``@``, or no period after the last ``@``;
-* plain ASCII without quotes, brackets, parentheses or backslashes (so no quoted local part,
-  display name, domain literal or escape can be involved) that holds a space, two ``@`` or two
-  periods in a row (``maria souza@gmail.com``, ``ana@@gmail.com``, ``ana@gmail..com``): the
-  part before the first ``@`` must then be a dot-atom and the part after it a domain name, and
-  none of those characters can appear there.
+* *accept*: plain ASCII (so characters are bytes, and no Unicode letter such as the Kelvin sign
+  ``K`` can lower-case into the pattern while taking three bytes of the 254 allowed) in the
+  dot-atom ``local@label.label.tld`` form, a letters-only top-level domain that is not
+  special-use, no ``--`` anywhere (IDNA and R-LDH labels go to the library), at most 64
+  characters before the ``@`` and 254 in all;
+* *reject*: empty, no ``@``, or no label separator after the last ``@``. An address the
+  library accepts has exactly one ``@`` (no quoted local part, display name or ``@`` in a
+  domain is accepted), and its domain needs a period after UTS-46 mapping, where the
+  ideographic, full-width and half-width full stops (:data:`DOTS`) become periods
+  (``ana@exemplo。com`` is valid);
+* *reject*: plain ASCII without quotes, brackets, parentheses or backslashes (so no quoted
+  local part, display name, domain literal or escape can be involved) that holds a space, two
+  ``@`` or two periods in a row (``maria souza@gmail.com``, ``ana@@gmail.com``,
+  ``ana@gmail..com``): the part before the first ``@`` must then be a dot-atom and the part
+  after it a domain name, and none of those characters can appear there.
 
 Only the rest — Unicode, quoted local parts, odd domains — goes through the library itself,
 once per distinct address.
@@ -20,6 +29,8 @@ library.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -30,7 +41,12 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 FAST_ACCEPT = rf"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:{_LABEL}\.)+[a-z]{{2,63}}"
 _SPECIAL_TLD = r"\.(?:" + "|".join(sorted(SPECIAL_USE_DOMAIN_NAMES)) + r")$"
+# What UTS-46 maps to a label separator (every code point checked against idna.uts46_remap in
+# tests/test_emails.py): the period and the ideographic, full-width and half-width
+# ideographic full stops.
+DOTS = ".\u3002\uff0e\uff61"
 _SEPARATORS = r"[,;]"
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # Characters that may take an address out of the plain dot-atom@domain form.
 _NOT_PLAIN = r'["<>\[\]()\\]'
 # In a plain ASCII address, any of these makes the library reject it.
@@ -46,9 +62,21 @@ def library_accepts(address: str) -> bool:
     return True
 
 
+def _encodable(text: str) -> str:
+    """``text`` with each lone surrogate (no UTF-8 for it) as NUL: the library rejects every
+    address holding either, and neither separates nor surrounds addresses."""
+    return _SURROGATES.sub("\x00", text)
+
+
 def _strings(values: pd.Series) -> pa.Array:
-    """A column as one Arrow string array (nulls stay null)."""
-    array = pa.array(values.astype("string[pyarrow]").array)
+    """A column as one Arrow string array (nulls stay null; a value that is not text as its
+    ``str``; lone surrogates as :func:`_encodable` makes them)."""
+    try:
+        array = pa.array(values.astype("string[pyarrow]").array)
+    except (UnicodeError, pa.ArrowException):
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        fixed = pa.array([_encodable(str(u)) for u in uniques], type=pa.string())
+        array = fixed.take(pa.array(codes, mask=codes < 0))
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
@@ -62,16 +90,17 @@ def _verdicts(text: pa.Array) -> np.ndarray:
 
     The regular expressions run over every row (Arrow's RE2 is faster than de-duplicating
     first); the library runs once per distinct undecided address."""
-    lower = pc.utf8_lower(text)
+    lower = pc.ascii_lower(text)
     accept = _bools(pc.and_(
         pc.and_(
-            pc.match_substring_regex(lower, f"^(?:{FAST_ACCEPT})$"),
+            pc.and_(pc.string_is_ascii(text),
+                    pc.match_substring_regex(lower, f"^(?:{FAST_ACCEPT})$")),
             pc.invert(pc.match_substring(lower, "--")),
         ),
         pc.and_(
             pc.and_(
                 pc.invert(pc.match_substring_regex(lower, _SPECIAL_TLD)),
-                pc.less_equal(pc.utf8_length(lower), 254),
+                pc.less_equal(pc.binary_length(lower), 254),
             ),
             pc.match_substring_regex(lower, r"^[^@]{1,64}@"),
         ),
@@ -85,7 +114,7 @@ def _verdicts(text: pa.Array) -> np.ndarray:
         pc.is_null(others),
         pc.or_(
             pc.equal(pc.utf8_length(others), 0),
-            pc.invert(pc.match_substring_regex(others, r"@[^@]*\.[^@]*$")),
+            pc.invert(pc.match_substring_regex(others, f"@[^@]*[{DOTS}][^@]*$")),
         ),
     ))
     pending = rest[~reject]
@@ -113,9 +142,10 @@ def validate_addresses(addresses: pd.Series) -> pd.Series:
 
 
 def _plain_accepted(text: pa.Array) -> np.ndarray:
-    """Rows that are, as they stand, one address the *accept* pattern takes: plain ASCII, so
-    no separator, no surrounding space and ASCII lower case equal to Unicode lower case. Their
-    verdict is True whatever the rest of :func:`field_validity` would do; a cheap first pass."""
+    """Rows that are, as they stand, one address the *accept* pattern takes: plain ASCII (the
+    pattern has only ASCII classes, so no other character can match), hence no separator, no
+    surrounding space, bytes = characters. Their verdict is True whatever the rest of
+    :func:`field_validity` would do; a cheap first pass."""
     lower = pc.ascii_lower(text)
     at = pc.find_substring(lower, "@")  # the accept pattern is ASCII: bytes = characters
     return _bools(pc.and_(

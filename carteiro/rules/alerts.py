@@ -13,6 +13,7 @@ import pandas as pd
 from carteiro import formatting as fmt
 from carteiro.columns import Invoice, Method, Sender
 from carteiro.rules.catalogue import REASON_BY_CODE
+from carteiro.rules.lookup import positions, take
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Alert:
 
 
 def configuration_alerts(inv: pd.DataFrame, methods: pd.DataFrame, senders: pd.DataFrame,
-                         routine_active: bool, default_id: int | None) -> list[Alert]:
+                         routine_active: bool) -> list[Alert]:
     """The alerts of conditions 1 and 2 over the audited invoices ``inv``."""
     alerts: list[Alert] = []
     if not routine_active:
@@ -43,17 +44,20 @@ def configuration_alerts(inv: pd.DataFrame, methods: pd.DataFrame, senders: pd.D
     blocked = inv[inv["sender_unavailable"]]
     if blocked.empty:
         return alerts
-    names = methods.set_index(Method.ID)[Method.DESCRIPTION]
-    by_sender = blocked.groupby(Invoice.SENDER_ID, dropna=False)
-    for sender_id, group in by_sender:
-        per_method = group[Invoice.METHOD_ID].map(names).fillna("(sem forma de cobrança)")
+    where = positions(blocked[Invoice.METHOD_ID], methods[Method.ID])
+    names = pd.Series(take(methods[Method.DESCRIPTION], where, None), index=blocked.index)
+    unreadable = take(methods[Method.SENDER_UNREADABLE], where, False).astype(bool)
+    by_sender = blocked.groupby([blocked[Invoice.SENDER_ID], unreadable], dropna=False,
+                                sort=True)
+    for (sender_id, sender_unreadable), group in by_sender:
+        per_method = names[group.index].fillna("(sem forma de cobrança)")
         used_by = ", ".join(
             f"{name} ({fmt.integer(count)} fatura{'' if count == 1 else 's'})"
             for name, count in per_method.value_counts().items()
         )
         alerts.append(Alert(
             reason.code,
-            _sender_title(sender_id, senders, default_id),
+            _sender_title(sender_id, bool(sender_unreadable), senders),
             f"Faturas afetadas por forma de cobrança: {used_by}.",
             reason.menu_path,
             len(group),
@@ -61,13 +65,15 @@ def configuration_alerts(inv: pd.DataFrame, methods: pd.DataFrame, senders: pd.D
     return alerts
 
 
-def _sender_title(sender_id: object, senders: pd.DataFrame, default_id: int | None) -> str:
+def _sender_title(sender_id: object, unreadable: bool, senders: pd.DataFrame) -> str:
     if pd.isna(sender_id):
+        if unreadable:
+            return "A forma de cobrança indica um remetente de e-mail com id ilegível"
         return "Não há remetente de e-mail ativo para usar como padrão"
-    row = senders[senders[Sender.ID] == sender_id]
-    if row.empty:
+    where = positions(pd.Series([sender_id], dtype="Int64"), senders[Sender.ID])
+    if where[0] < 0:
         return f"O remetente de e-mail {sender_id} não existe"
-    sender = row.iloc[0]
+    sender = senders.iloc[where[0]]
     name = f"«{sender[Sender.DESCRIPTION]}» (id {sender_id})"
     if not sender[Sender.ACTIVE]:
         return f"O remetente de e-mail {name} está inativo"

@@ -16,6 +16,7 @@ import pandas as pd
 
 from carteiro.columns import Method, RoutineIn, RuleIn, Sender, SendStatus
 from carteiro.erp.dataset import BILLING_ROUTINE, ErpData
+from carteiro.rules.lookup import positions, take
 
 
 def routine_active(routines: pd.DataFrame) -> bool:
@@ -45,22 +46,24 @@ def sender_available(senders: pd.DataFrame, sender_id: int | None) -> bool:
     """Whether the sender ``sender_id`` exists and is available (None: there is none)."""
     if sender_id is None:
         return False
-    available = senders.set_index(Sender.ID)[Sender.AVAILABLE]
-    return bool(available.get(sender_id, False))
+    where = positions(pd.Series([sender_id], dtype="Int64"), senders[Sender.ID])
+    return bool(take(senders[Sender.AVAILABLE], where, False)[0])
 
 
 def evaluate_methods(data: ErpData, senders: pd.DataFrame) -> pd.DataFrame:
-    """Billing methods with their effective sender, its availability and their active rules."""
+    """Billing methods with their effective sender, its availability and their active rules.
+
+    A method naming its sender by an unreadable id names an unknown sender: no effective
+    sender (NA), unavailable, no fallback to the default one."""
     methods = data.billing_methods.copy()
     default_id = default_sender_id(senders)
     effective = methods[Method.SENDER_ID].astype("Int64")
+    unreadable = methods[Method.SENDER_UNREADABLE].to_numpy(dtype=bool)
     if default_id is not None:
-        effective = effective.fillna(default_id)
+        effective = effective.mask(effective.isna() & ~unreadable, default_id)
     methods[Method.EFFECTIVE_SENDER_ID] = effective
-    available = senders.set_index(Sender.ID)[Sender.AVAILABLE]
-    methods[Method.SENDER_AVAILABLE] = (
-        effective.map(available).astype("boolean").fillna(False).astype(bool)
-    )
+    available = take(senders[Sender.AVAILABLE], positions(effective, senders[Sender.ID]), False)
+    methods[Method.SENDER_AVAILABLE] = available.astype(bool)
     rules = data.email_rules[data.email_rules[RuleIn.ACTIVE]]
     per_method = rules.groupby(RuleIn.METHOD_ID)[RuleIn.DAYS].agg(["count", "min"])
     methods[Method.ACTIVE_RULES] = (
@@ -68,6 +71,6 @@ def evaluate_methods(data: ErpData, senders: pd.DataFrame) -> pd.DataFrame:
     )
     methods[Method.FIRST_OFFSET] = methods[Method.ID].map(per_method["min"]).astype("Int64")
     methods[Method.EXPLICIT_STATUSES] = methods[Method.ID].isin(
-        data.send_statuses[SendStatus.METHOD_ID]
-    )
+        data.send_statuses[SendStatus.METHOD_ID].dropna()
+    ).to_numpy(dtype=bool)
     return methods

@@ -26,12 +26,7 @@ from carteiro.period import Period
 from carteiro.rules.alerts import Alert, configuration_alerts
 from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.conditions import evaluate_invoices
-from carteiro.rules.configuration import (
-    default_sender_id,
-    evaluate_methods,
-    evaluate_senders,
-    routine_active,
-)
+from carteiro.rules.configuration import evaluate_methods, evaluate_senders, routine_active
 from carteiro.rules.customers import evaluate_customers
 
 
@@ -76,6 +71,5 @@ def evaluate(data: ErpData, period: Period, failed_sender_ids: Iterable[int] = (
         billing_methods=methods,
         senders=senders,
         routine_active=active,
-        alerts=configuration_alerts(invoices, methods, senders, active,
-                                    default_sender_id(senders)),
+        alerts=configuration_alerts(invoices, methods, senders, active),
     )

@@ -10,10 +10,13 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from carteiro.erp.normalise import first_positions
+
 
 def positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Row position of each key in ``ids`` (-1 when null or absent)."""
-    return pd.Index(ids.astype("Int64")).get_indexer(keys.astype("Int64"))
+    """Row position of each key in ``ids`` (-1 when null or absent; a null key never finds a
+    null id; of repeated ids the first row)."""
+    return first_positions(keys, ids)
 
 
 def take(values: pd.Series | np.ndarray, where: np.ndarray, missing: object) -> np.ndarray:

@@ -20,8 +20,11 @@ def send_dates(audit: Audit, invoice_ids: Iterable[int] | None = None) -> pd.Dat
     if invoice_ids is not None:
         inv = inv[inv[Invoice.ID].isin(list(invoice_ids))]
     rules = audit.data.email_rules
-    rules = rules.loc[rules[RuleIn.ACTIVE], [RuleIn.ID, RuleIn.METHOD_ID, RuleIn.DAYS,
-                                             RuleIn.SUBJECT]]
+    # A null never matches a null: an invoice without a billing method has no rules, even
+    # where a rule names none.
+    rules = rules.loc[rules[RuleIn.ACTIVE] & rules[RuleIn.METHOD_ID].notna(),
+                      [RuleIn.ID, RuleIn.METHOD_ID, RuleIn.DAYS, RuleIn.SUBJECT]]
+    inv = inv[inv[Invoice.METHOD_ID].notna()]
     joined = inv[[Invoice.ID, Invoice.METHOD_ID, Invoice.DUE_DATE, Invoice.PAID_ON,
                   Invoice.UNPAID, Invoice.ELIGIBLE]].merge(
         rules, left_on=Invoice.METHOD_ID, right_on=RuleIn.METHOD_ID, how="inner"
