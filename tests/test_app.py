@@ -34,6 +34,7 @@ from carteiro.views import settings as settings_view
 from carteiro.views import tables as tables_view
 from pages import _gate as gate
 from tests.erp_builder import MARCH_2024
+from tests.hostile import make_hostile
 from tests.test_views import EXPECTED_REASONS, HYPERLINK_NAME, mixed_erp
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -396,6 +397,50 @@ def test_a_page_run_without_app_py_shows_nothing(db_url: str, page: str) -> None
     no_exception(at)
     assert "endereço principal" in at.error[0].value
     assert not at.metric and not at.dataframe and not at.title
+
+
+# ---- ERP text is text -------------------------------------------------------------------------
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Every text the page passes to an element that renders Markdown (see
+    carteiro/access/markup.py): bodies and titles of alerts, headers, captions, metric labels
+    and values, button labels."""
+    texts = [e.value for e in (*at.markdown, *at.caption, *at.title, *at.header,
+                               *at.subheader, *at.error, *at.warning, *at.info, *at.success)]
+    texts += [e.proto.title for e in (*at.error, *at.warning, *at.info, *at.success)]
+    texts += [t for m in at.metric for t in (m.label, m.value, m.proto.help)]
+    texts += [b.label for b in at.button]
+    return [str(t) for t in texts if t]
+
+
+def test_erp_text_reaches_markdown_only_escaped(write_db: Callable[..., str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile ERP (tests/hostile.py) on every page, a diagnosis and the sender test: no
+    Markdown element gets a link, an image, HTML or an autolink from it."""
+    url = write_db(mixed_erp())
+    make_hostile(Path(url.removeprefix("sqlite:///")), "127.0.0.1:9")
+    monkeypatch.setenv("CARTEIRO_DB_URL", url)
+    at = new_app().run()
+    seen: list[str] = []
+    for page in PAGES:
+        on_page(at, page)
+        seen += markdown_texts(at)
+    on_page(at, "pages/diagnosis.py")
+    at.text_input(key="diag_query").set_value("2").run()
+    seen += markdown_texts(at)
+    on_page(at, "pages/settings.py")
+    at.text_input(key="smtp_to").set_value("suporte@provedor.com.br")
+    at.text_input(key="smtp_password").set_value("segredo").run()
+    at.button(key="smtp_send").click().run()
+    no_exception(at)
+    seen += markdown_texts(at)
+    shown = plain("\n".join(seen))
+    assert "descricao" in shown and "nome_razaosocial" in shown and "cidade" in shown
+    assert "'email_origem ![x](http://127.0.0.1:9/" in shown  # the test names the sender
+    for text in seen:
+        assert not re.search(r"(?<!\\)(\]\(|<img|<a |://|www\.|@evil|:material|:red\[)",
+                             text), text
 
 
 # ---- Cobertura -------------------------------------------------------------------------------

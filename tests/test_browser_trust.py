@@ -20,7 +20,6 @@ import contextlib
 import http.server
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -34,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from carteiro import demo
+from tests.hostile import make_hostile
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _need
 
 pytestmark = pytest.mark.browser
@@ -109,42 +109,10 @@ class Beacon:
         self.server.shutdown()
 
 
-def hostile(beacon: Beacon, column: str) -> str:
-    """Markdown, HTML, autolinks and Streamlit directives pointing at the beacon."""
-    where = f"http://{beacon.host}"
-    return (f"{column} ![x]({where}/beacon-{column}.png) [aqui]({where}/link-{column}) "
-            f"<img src={where}/img-{column}.png> <a href=\"{where}/a-{column}\">a</a> "
-            f"{where}/auto-{column} www.evil-{column}.test x@evil-{column}.test "
-            f":material/home: :red[{column}] $x$")
-
-
-# table -> (column, SQL condition of the rows made hostile)
-HOSTILE_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "cliente": [("nome_razaosocial", "1"), ("cidade", "1"), ("cpf_cnpj", "id_cliente % 5 = 0"),
-                ("email_principal", "id_cliente % 3 = 0")],
-    "cliente_contato": [("nome", "1"), ("email", "id_cliente_contato % 4 = 0")],
-    "cliente_servico": [("plano", "1"), ("envio_cobranca", "id_cliente_servico % 7 = 0")],
-    "email_enviado": [("email_destino", "id_email_enviado % 2 = 0"),
-                      ("tipo_documento", "id_email_enviado % 5 = 0"), ("mensagem_erro", "1")],
-    "fatura": [("status", "id_fatura % 50 = 0")],
-    "forma_cobranca": [("descricao", "1")],
-    "forma_cobranca_regra_email": [("assunto", "1")],
-    "remetente_email": [("descricao", "1"), ("host", "1"), ("usuario", "1"),
-                        ("email_origem", "1"), ("seguranca", "id_remetente_email = 2")],
-    "rotina": [("tipo", "tipo <> 'envio_email_cobranca'"), ("horario", "id_rotina = 2")],
-    "servico_status": [("descricao", "1"), ("prefixo", "id_servico_status = 9")],
-}
-
-
 def hostile_erp(path: Path, beacon: Beacon) -> None:
-    """The demo ERP with every text column (all rows, or some where a bad value would hide the
-    rest) holding :func:`hostile` text."""
+    """The demo ERP with every text column holding markup that points at the beacon."""
     demo.generate(f"sqlite:///{path}", customers=240, months=2, seed=5)
-    with sqlite3.connect(path) as con:
-        for table, columns in HOSTILE_COLUMNS.items():
-            for column, where in columns:
-                con.execute(f"UPDATE {table} SET {column} = ? WHERE {where}",
-                            (hostile(beacon, column),))
+    make_hostile(path, beacon.host)
 
 
 # ---- Browser helpers --------------------------------------------------------------------------
