@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -616,6 +617,42 @@ def test_filters_survive_a_visit_to_another_page(non_recipients: AppTest) -> Non
     on_page(non_recipients, "pages/non_recipients.py")
     assert non_recipients.multiselect(key="nr_cities").value == ["Alfenas"]
     assert table_ids(non_recipients) == {6, 7, 12}
+
+
+def test_exports_get_new_ids_and_expire_without_any_rerun(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pages/_downloads.py on Streamlit's real media manager: the same bytes get a new /media
+    id at each render, and the file is gone 2 × DOWNLOAD_TTL after the click with no rerun."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from pages import _downloads as downloads
+
+    manager = MediaFileManager(MemoryMediaFileStorage("/media"))
+    monkeypatch.setattr(downloads.runtime, "exists", lambda: True)
+    monkeypatch.setattr(downloads.runtime, "get_instance",
+                        lambda: SimpleNamespace(media_file_mgr=manager))
+    monkeypatch.setattr(downloads, "DOWNLOAD_TTL", 0.2)
+
+    def click() -> str:
+        """Render a button and click it, as Streamlit does: the file's name in /media."""
+        button: dict[str, Any] = {}
+        container = SimpleNamespace(download_button=lambda label, **kw: button.update(kw))
+        downloads.button(container, "Baixar CSV", lambda: b"\xef\xbb\xbfa;b\r\n",
+                         file_name="x.csv", mime="text/csv", key="k")
+        assert button["on_click"] == "ignore" and button["mime"].startswith("text/csv; ")
+        placeholder = manager.add_deferred(button["data"], button["mime"], "1.2",
+                                           button["file_name"])
+        return manager.execute_deferred(placeholder).rsplit("/", 1)[1]
+
+    first, second = click(), click()
+    assert first != second
+    assert manager.read_file(first).content == manager.read_file(second).content
+    deadline = time.monotonic() + 10
+    while manager.read_file(second) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert manager.read_file(first) is None and manager.read_file(second) is None
 
 
 def test_export_is_exactly_the_filtered_rows_and_neutralised(

@@ -311,17 +311,19 @@ def test_first_login_markup_and_exports(folder: Path, hostile_db: Path, browser,
         assert first.path().read_bytes().startswith(b"\xef\xbb\xbf")
         media = urllib.parse.urljoin(url, first.url)
         assert "/media/" in media
+        assert fetch_status(media) == 200  # for a while, the URL alone is enough…
         visit(page, "Dados")
         visit(page, "Não recebem")
         with page.expect_download(timeout=60_000) as again:
             page.get_by_role("button", name=re.compile("Baixar CSV")).click()
         assert again.value.path().read_bytes() == first.path().read_bytes()
         assert again.value.url != first.url, "the same export must not get the same URL"
-        assert fetch_status(media) == 200  # within its 30-60 s, the URL alone is enough…
+        second = urllib.parse.urljoin(url, again.value.url)
+        assert fetch_status(second) == 200
         page.get_by_role("button", name="Sair").click()
         page.wait_for_selector('input[type="password"]', timeout=LOGIN_TIMEOUT)
-        assert fetch_status(media) == 404  # …and after «Sair» it is gone
-        assert fetch_status(urllib.parse.urljoin(url, again.value.url)) == 404
+        assert fetch_status(second) == 404  # …and after «Sair» it is gone
+        assert fetch_status(media) == 404
         context.close()
         assert "login com a senha da equipe: endereço local" in log_path.read_text()
     assert not beacon.requests
