@@ -7,9 +7,10 @@ analysis period, refresh) → the cached audit of the period → the configurati
 Access. The dashboard shows customers' personal data. When ``.streamlit/secrets.toml``
 configures ``[auth]`` (OIDC through ``st.login``, with ``[access] allowed_emails`` /
 ``allowed_domains``) or ``[access] password``, nothing but the login is drawn until the user
-is in (see ``carteiro/access.py``). **With neither, the dashboard is open to anyone who
-reaches its port: run it only on a trusted network** (``--server.address 127.0.0.1`` behind an
-SSH tunnel or VPN, or behind a reverse proxy that authenticates).
+is in; an unreadable file or an unusable ``[access]``/``[auth]`` draws only what is wrong (see
+``carteiro/access/`` and ``pages/_gate.py``). **With neither section, the dashboard is open to
+anyone who reaches its port: run it only on a trusted network** (``--server.address
+127.0.0.1`` behind an SSH tunnel or VPN, or behind a reverse proxy that authenticates).
 
 Data source: ``CARTEIRO_DB_URL``, else ``[connections.erp]`` in ``.streamlit/secrets.toml``,
 else the demo database ``demo.sqlite``, generated on first use (``carteiro/config.py``).
@@ -27,17 +28,19 @@ if str(ROOT) not in sys.path:  # `pages._common` and `carteiro` import from the 
     sys.path.insert(0, str(ROOT))
 
 from pages import _common as common  # noqa: E402
+from pages import _gate as gate  # noqa: E402
 
 st.set_page_config(page_title="Carteiro", page_icon="✉️", layout="wide",
                    initial_sidebar_state="expanded")
 
-allowed = common.gate()
+policy = gate.policy()
+allowed = gate.gate(policy)
 navigation = st.navigation(common.pages(), position="sidebar" if allowed else "hidden")
 if not allowed:
     st.stop()
 
 common.keep_widget_values()
 ctx = common.load_context()
-common.account_box()
+gate.account_box(policy)
 common.show_alerts(ctx.audit)
 navigation.run()

@@ -34,6 +34,7 @@ from carteiro.rules.audit import run_audit
 from carteiro.rules.engine import Audit
 from carteiro.views import non_recipients as non_recipients_view
 from carteiro.views import tables as tables_view
+from pages import _gate as gate
 
 log = logging.getLogger("carteiro.app")
 
@@ -52,8 +53,6 @@ PAGE_DADOS = "pages/data.py"
 
 # Session-state keys.
 K_CONTEXT = "_carteiro_context"
-K_AUTHENTICATED = "_carteiro_authenticated"
-K_FAILED_LOGINS = "_carteiro_failed_logins"
 K_DEMO_CREATED = "_carteiro_demo_created"
 K_LAST_PERIOD = "_carteiro_last_period"
 K_PERIOD = "period"
@@ -105,7 +104,8 @@ def pages() -> dict[str, list[Any]]:
 
 
 def secrets() -> dict[str, Any]:
-    """``st.secrets`` as a plain dict ({} when there is no secrets.toml)."""
+    """``st.secrets`` as a plain dict ({} when there is none; an unreadable one never gets
+    here: the gate of ``app.py`` stops the app first)."""
     try:
         return st.secrets.to_dict()
     except StreamlitSecretNotFoundError:  # no secrets.toml: nothing configured
@@ -115,94 +115,10 @@ def secrets() -> dict[str, Any]:
         return {}
 
 
-def _login_header(text: str) -> None:
-    st.title("✉️ Carteiro")
-    st.caption("Por que o cliente não recebeu o e-mail de cobrança?")
-    st.write(text)
-
-
-def gate() -> bool:
-    """Draw the login when access is restricted and the user is not in yet; True when in."""
-    policy = access.policy_from_secrets(secrets())
-    if policy.mode == access.OPEN:
-        return True
-    if policy.mode == access.OIDC:
-        return _oidc_gate(policy)
-    return _password_gate(policy)
-
-
-def _password_gate(policy: access.AccessPolicy) -> bool:
-    if st.session_state.get(K_AUTHENTICATED):
-        return True
-    _login_header("Os dados são pessoais: informe a senha de acesso da equipe.")
-    with st.form("login", clear_on_submit=True, width=420):
-        typed = st.text_input("Senha", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Entrar", type="primary")
-    if submitted:
-        if access.password_matches(policy, typed):
-            st.session_state[K_AUTHENTICATED] = True
-            st.session_state.pop(K_FAILED_LOGINS, None)
-            st.rerun()
-        failed = int(st.session_state.get(K_FAILED_LOGINS, 0)) + 1
-        st.session_state[K_FAILED_LOGINS] = failed
-        time.sleep(access.failure_delay(failed))
-        st.error("Senha incorreta.")
-    return False
-
-
-def _oidc_gate(policy: access.AccessPolicy) -> bool:
-    user = st.user
-    if not user.is_logged_in:
-        _login_header("Os dados são pessoais: entre com a sua conta para continuar.")
-        for provider in policy.providers:
-            label = f"Entrar com {provider}" if provider else "Entrar"
-            st.button(label, type="primary", key=f"login_{provider or 'default'}",
-                      on_click=st.login, args=(provider,) if provider else ())
-        return False
-    email = user.get("email")
-    if access.email_allowed(policy, str(email) if email else None):
-        return True
-    _login_header("")
-    if policy.has_allow_list:
-        st.error(f"A conta {email or '(sem e-mail)'} não tem acesso ao Carteiro. Peça ao "
-                 "administrador para incluí-la em [access] allowed_emails.")
-    else:
-        st.error("Nenhuma conta tem acesso: o administrador ainda não configurou "
-                 "[access] allowed_emails (ou allowed_domains) em .streamlit/secrets.toml.")
-    st.button("Sair", on_click=st.logout)
-    return False
-
-
-def account_box() -> None:
-    """Who is logged in, and the way out (sidebar)."""
-    policy = access.policy_from_secrets(secrets())
-    if policy.mode == access.OIDC and st.user.is_logged_in:
-        st.sidebar.caption(f"Conectado como {st.user.get('email')}")
-        st.sidebar.button("Sair", on_click=_logout_oidc, key="logout", width="stretch")
-    elif policy.mode == access.PASSWORD:
-        st.sidebar.button("Sair", key="logout", width="stretch", on_click=_forget_login)
-
-
-def _logout_oidc() -> None:
-    st.session_state.pop(K_CONTEXT, None)
-    st.logout()
-
-
-def _forget_login() -> None:
-    st.session_state.pop(K_AUTHENTICATED, None)
-    st.session_state.pop(K_CONTEXT, None)
-
-
 def has_access() -> bool:
     """Whether this session is in, without drawing anything (pages re-check it, so a page
     script run without app.py never shows data)."""
-    policy = access.policy_from_secrets(secrets())
-    if policy.mode == access.OPEN:
-        return True
-    if policy.mode == access.PASSWORD:
-        return bool(st.session_state.get(K_AUTHENTICATED))
-    email = st.user.get("email") if st.user.is_logged_in else None
-    return access.email_allowed(policy, str(email) if email else None)
+    return gate.has_access()
 
 
 def keep_widget_values() -> None:
@@ -282,9 +198,10 @@ def _stop_with_error(source: DataSource, title: str, message: str, hints: Sequen
                      connection: Any) -> None:
     connection.markdown("🔴 **Sem conexão**" if title.startswith("Não foi possível ler")
                         else "🟠 **Erro ao analisar**")
-    st.error(message, title=title, icon="🚨")
+    st.error(access.text(message), title=title, icon="🚨")
     st.markdown("**O que verificar:**\n" + "\n".join(f"- {hint}" for hint in hints))
-    st.caption(f"Fonte de dados: `{source.display}` (definida por {source.origin}).")
+    st.caption(f"Fonte de dados: {access.text(source.display)} (definida por "
+               f"{access.text(source.origin)}).")
     st.stop()
 
 
@@ -352,14 +269,14 @@ def load_context() -> AppContext:
     try:
         source = resolve_source()
     except CarteiroError as err:
-        st.error(str(err), title="Configuração da fonte de dados inválida", icon="🚨")
+        st.error(access.text(err), title="Configuração da fonte de dados inválida", icon="🚨")
         st.stop()
     sidebar.markdown("**Fonte de dados**")
     if source.is_demo:
         sidebar.markdown(":orange-badge[Demonstração] dados fictícios")
     else:
-        sidebar.markdown(f"`{source.display}`")
-        sidebar.caption(f"Definida por {source.origin}")
+        sidebar.markdown(access.text(source.display))
+        sidebar.caption(f"Definida por {access.text(source.origin)}")
     connection = sidebar.empty()
     period = _period_sidebar()
     sidebar.button("Atualizar dados", icon=":material/refresh:", on_click=clear_caches,
@@ -428,7 +345,7 @@ def previous_audit(ctx: AppContext) -> Audit | None:
         return _load_with_status(ctx.source, previous,
                                  f"o período anterior ({previous.label()})").audit
     except CarteiroError as err:
-        st.warning(f"Sem comparação com o período anterior: {err}")
+        st.warning(f"Sem comparação com o período anterior: {access.text(err)}")
         return None
 
 
@@ -478,10 +395,10 @@ def show_alerts(audit: Audit) -> None:
     """Conditions 1 and 2 (configuration faults) above every page, in red."""
     for alert in audit.alerts:
         st.error(
-            f"{alert.detail} Faturas bloqueadas no período: "
+            f"{access.text(alert.detail)} Faturas bloqueadas no período: "
             f"**{fmt.integer(alert.invoices)}**.  \n"
             f"Onde corrigir: **{alert.menu_path}**",
-            title=alert.title, icon="🚨",
+            title=access.text(alert.title), icon="🚨",
         )
 
 

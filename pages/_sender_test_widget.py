@@ -19,6 +19,7 @@ from typing import Any
 
 import streamlit as st
 
+from carteiro import access
 from carteiro.columns import Sender
 from carteiro.rules.engine import Audit
 from carteiro.sender.settings import (
@@ -177,13 +178,14 @@ def _run_and_record(ctx: common.AppContext, server: _Server, request: _Request) 
     from carteiro.sender.smtp import run_smtp_test
 
     try:
-        with st.spinner(f"Testando {server.host}:{server.port}…", show_time=True):
+        with st.spinner(f"Testando {access.text(f'{server.host}:{server.port}')}…",
+                        show_time=True):
             result = run_smtp_test(server.host, server.port, server.security,
                                    to_addr=request.to_addr, from_addr=server.from_addr,
                                    user=server.user, password=request.password,
                                    timeout=request.timeout, verify_tls=request.verify_tls)
     except ValueError as err:
-        st.error(str(err))
+        st.error(access.text(err))
         return
     StateStore().record_sender_test(result, source=ctx.source.url, sender_id=server.sender_id)
     st.session_state[K_RESULT] = result
@@ -194,13 +196,13 @@ def _run_and_record(ctx: common.AppContext, server: _Server, request: _Request) 
 
 def _show_result(result: Any) -> None:
     """The last result: the verdict, the warnings, the stages, TLS, the transcript."""
-    target = f"{result.host}:{result.port}"
+    target = access.text(f"{result.host}:{result.port}")
     if result.ok:
-        st.success(result.message, title=f"Teste enviado por {target}", icon="✅")
+        st.success(access.text(result.message), title=f"Teste enviado por {target}", icon="✅")
     else:
-        st.error(result.message, title=f"O teste por {target} falhou", icon="❌")
+        st.error(access.text(result.message), title=f"O teste por {target} falhou", icon="❌")
     for warning in result.warnings:
-        st.warning(warning)
+        st.warning(access.text(warning))
     st.markdown("**Etapas do diálogo SMTP**")
     common.table(sender_test_view.smtp_stage_rows(result.stages),
                  sender_test_view.STAGE_HEADERS, key="smtp_stages")

@@ -10,6 +10,7 @@ from carteiro import formatting as fmt
 from carteiro.views import data as data_view
 from carteiro.views import tables as tables_view
 from pages import _common as common
+from pages import _downloads as downloads
 
 ctx = common.context()
 audit = ctx.audit
@@ -35,8 +36,7 @@ common.table(problems.head(tables_view.TABLE_ROW_LIMIT), data_view.PROBLEM_HEADE
 if len(problems) > tables_view.TABLE_ROW_LIMIT:
     st.caption(f"A tabela mostra os primeiros {fmt.integer(tables_view.TABLE_ROW_LIMIT)} de "
                f"{fmt.integer(len(problems))}; a exportação inclui todos.")
-st.download_button(
-    "Baixar CSV", data=lambda: export.to_excel_csv(problems, data_view.PROBLEM_HEADERS),
-    file_name="carteiro-dados.csv",
-    mime="text/csv", on_click="ignore", icon=":material/download:", key="data_download",
+downloads.button(
+    st, "Baixar CSV", lambda: export.to_excel_csv(problems, data_view.PROBLEM_HEADERS),
+    file_name="carteiro-dados.csv", mime="text/csv", key="data_download",
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from carteiro import access
 from carteiro import formatting as fmt
 from carteiro.errors import CarteiroError
 from carteiro.rules.catalogue import CONDITIONS_IN_WORDS, COVERAGE_LABELS
@@ -27,7 +28,7 @@ customer_id: int | None = None
 if query and query.strip():
     found = non_recipients_view.search_customers(index, query)
     if found.empty:
-        st.warning(f"Nenhum cliente encontrado para «{query.strip()}».")
+        st.warning(f"Nenhum cliente encontrado para «{access.text(query)}».")
         st.stop()
     ids = [int(i) for i in found[non_recipients_view.Cust.ID]]
     labels = {int(r[non_recipients_view.Cust.ID]): non_recipients_view.customer_choice_label(r)
@@ -49,7 +50,7 @@ if customer_id is None:
 st.session_state[common.K_DIAG_CUSTOMER] = customer_id
 
 d = diagnosis_view.diagnosis(audit, customer_id)
-st.header(d.name or f"Cliente {d.customer_id}")
+st.header(access.text(d.name) or f"Cliente {d.customer_id}", anchor=False)  # no name in URLs
 facts = [f"ID {d.customer_id}"]
 if d.document:
     facts.append(f"CPF/CNPJ {d.document}")
@@ -57,7 +58,7 @@ if d.city:
     facts.append(d.city)
 if d.active is not None:
     facts.append("cadastro ativo" if d.active else "cadastro inativo")
-st.caption(" · ".join(facts))
+st.caption(" · ".join(access.text(fact) for fact in facts))
 if not d.known:
     st.warning("Este cliente não existe na tabela de clientes do ERP, mas tem faturas no "
                "período (veja a página «Dados»).")
@@ -81,7 +82,8 @@ else:
     with st.container(border=True):
         for check in d.checklist.to_dict("records"):
             line = f"{check[diagnosis_view.Check.ICON]} **{check[diagnosis_view.Check.NUMBER]}. " \
-                   f"{check[diagnosis_view.Check.LABEL]}** — {check[diagnosis_view.Check.DETAIL]}"
+                   f"{check[diagnosis_view.Check.LABEL]}** — " \
+                   f"{access.text(check[diagnosis_view.Check.DETAIL])}"
             if check[diagnosis_view.Check.STATE] == diagnosis_view.STATE_FAIL:
                 line += (f"  \n{check[diagnosis_view.Check.EXPLANATION]}  \n"
                          f"Onde corrigir: **{check[diagnosis_view.Check.MENU_PATH]}**")
@@ -116,7 +118,7 @@ st.subheader("Últimos e-mails enviados (registro do ERP)")
 try:
     history = diagnosis_view.email_log_view(common.email_log(ctx, customer_id))
 except CarteiroError as err:
-    st.warning(f"Não foi possível ler o registro de e-mails: {err}")
+    st.warning(f"Não foi possível ler o registro de e-mails: {access.text(err)}")
 else:
     if history.empty:
         st.caption("Nenhum e-mail registrado para este cliente.")

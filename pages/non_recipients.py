@@ -12,6 +12,7 @@ from carteiro.views import labels as labels_view
 from carteiro.views import non_recipients as non_recipients_view
 from carteiro.views import tables as tables_view
 from pages import _common as common
+from pages import _downloads as downloads
 
 ctx = common.context()
 data = common.support_data(ctx)
@@ -102,18 +103,17 @@ if picked is not None:
 
 stem = f"carteiro-nao-recebem-{ctx.period.start:%Y-%m-%d}-a-{ctx.period.end:%Y-%m-%d}"
 buttons = st.container(horizontal=True)
-buttons.download_button(
-    f"Baixar CSV ({fmt.integer(len(rows))} clientes)",
-    data=lambda: export.to_excel_csv(non_recipients_view.export_frame(rows),
-                                     non_recipients_view.SUPPORT_HEADERS),
-    file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
-    icon=":material/download:", key="download_csv",
+downloads.button(
+    buttons, f"Baixar CSV ({fmt.integer(len(rows))} clientes)",
+    lambda: export.to_excel_csv(non_recipients_view.export_frame(rows),
+                                non_recipients_view.SUPPORT_HEADERS),
+    file_name=f"{stem}.csv", mime="text/csv", key="download_csv",
 )
-buttons.download_button(
-    f"Baixar Excel ({fmt.integer(len(rows))} clientes)",
-    data=lambda: export.to_xlsx(non_recipients_view.export_frame(rows),
-                                non_recipients_view.SUPPORT_HEADERS, sheet="Não recebem"),
+downloads.button(
+    buttons, f"Baixar Excel ({fmt.integer(len(rows))} clientes)",
+    lambda: export.to_xlsx(non_recipients_view.export_frame(rows),
+                           non_recipients_view.SUPPORT_HEADERS, sheet="Não recebem"),
     file_name=f"{stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore", icon=":material/download:", key="download_xlsx",
+    key="download_xlsx",
 )

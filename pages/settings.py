@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from carteiro import access
 from carteiro.rules.catalogue import REASON_BY_CODE
 from carteiro.views import capacity as capacity_view
 from carteiro.views import coverage as coverage_view
@@ -73,7 +74,7 @@ else:
     daily_cap = capacity_view.DAILY_CAPS.get(cap_choice)
 plan = common.capacity_table(ctx, daily_cap)
 for sentence in capacity_view.capacity_summary(plan):
-    st.markdown(f"- {sentence}")
+    st.markdown(f"- {access.text(sentence)}")
 if not plan.empty:
     st.plotly_chart(capacity_view.capacity_figure(plan), width="stretch",
                     config=common.PLOTLY_CONFIG, key="cfg_capacity_chart")

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,9 @@ from carteiro.views import reasons as reasons_view
 from carteiro.views import sender_test as sender_test_view
 from carteiro.views import settings as settings_view
 from carteiro.views import tables as tables_view
+from pages import _gate as gate
 from tests.erp_builder import MARCH_2024
+from tests.hostile import make_hostile
 from tests.test_views import EXPECTED_REASONS, HYPERLINK_NAME, mixed_erp
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -106,6 +109,11 @@ def headers(at: AppTest, *columns: str) -> list[str]:
     return [config[c]["label"] for c in element.value.columns]
 
 
+def plain(markdown: str) -> str:
+    """What a Markdown text escaped by ``access.text`` reads on the page."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.error]
     parts += [w.value for w in at.warning] + [i.value for i in at.info]
@@ -161,7 +169,7 @@ def test_every_page_handles_an_empty_period(db_url: str, page: str) -> None:
 def test_sidebar_shows_source_period_and_connection(app: AppTest, db_url: str) -> None:
     sidebar = "\n".join(m.value for m in app.sidebar.markdown)
     assert "🟢 **Conectado**" in sidebar
-    assert Path(db_url.removeprefix("sqlite:///")).name in sidebar
+    assert Path(db_url.removeprefix("sqlite:///")).name in plain(sidebar)
     period = app.sidebar.date_input(key="period")
     assert period.value == (MARCH.start, MARCH.end)
     assert [b.label for b in app.sidebar.button][-1] == "Atualizar dados"
@@ -240,25 +248,63 @@ def assert_only_login(at: AppTest) -> None:
     assert all(t.label == "Senha" for t in at.text_input)
 
 
-def test_password_gate(db_url: str) -> None:
+@pytest.fixture
+def fresh_throttle() -> Iterator[None]:
+    """The login throttle is one per process (st.cache_resource): each test starts clean."""
+    gate.throttle.clear()
+    yield
+    gate.throttle.clear()
+
+
+def log_in(at: AppTest, password: str) -> AppTest:
+    at.text_input[0].set_value(password)
+    return at.button[0].click().run()
+
+
+def test_password_gate(db_url: str, fresh_throttle: None,
+                       caplog: pytest.LogCaptureFixture) -> None:
     at = new_app(secrets={"access": {"password": "abre-te sésamo"}}).run()
     assert_only_login(at)
     assert at.text_input[0].label == "Senha"
 
-    at.text_input[0].set_value("errada")
-    at.button[0].click().run()
+    log_in(at, "errada-123")
     assert_only_login(at)
     assert at.error[0].value == "Senha incorreta."
+    assert at.text_input[0].value == "", "the typed password is not kept"
+    assert "errada-123" not in repr(at.session_state)
 
-    at.text_input[0].set_value("abre-te sésamo")
-    at.button[0].click().run()
+    log_in(at, "abre-te sésamo")
     no_exception(at)
     assert at.metric
     assert at.sidebar.children
 
-    # A page visited directly still needs the login: «Sair» forgets it.
+    # A page visited directly still needs the login: «Sair» forgets it, and the whole session.
     at.sidebar.button(key="logout").click().run()
     assert_only_login(at)
+    assert "nr_query" not in at.session_state
+
+
+def test_password_throttle_locks_the_address_out(db_url: str, fresh_throttle: None,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(access, "failure_delay", lambda failures: 0.0)
+    limit = gate.throttle().limit
+    at = new_app(secrets={"access": {"password": "certa"}}).run()
+    for n in range(limit):
+        log_in(at, f"chute-{n}")
+        assert at.error[0].value == "Senha incorreta."
+    log_in(at, "certa")  # even the right password is refused now, without being compared
+    assert_only_login(at)
+    assert "Muitas tentativas de senha erradas deste endereço" in at.error[0].value
+    assert re.search(r"Tente de novo às \d\d:\d\d \(daqui a 15 min\)", at.error[0].value)
+    # A new session from the same address is locked out too (one store per server).
+    other = new_app(secrets={"access": {"password": "certa"}}).run()
+    log_in(other, "certa")
+    assert_only_login(other)
+    assert "Muitas tentativas" in other.error[0].value
+    logged = caplog.text
+    assert f"endereço local, {limit} falha(s)" in logged
+    assert "chute-" not in logged and "certa" not in logged
 
 
 def test_oidc_gate_with_allow_list(db_url: str) -> None:
@@ -266,7 +312,7 @@ def test_oidc_gate_with_allow_list(db_url: str) -> None:
         "auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
                  "cookie_secret": "x" * 32, "client_id": "carteiro", "client_secret": "s",
                  "server_metadata_url": "https://idp.example/.well-known/openid-configuration"},
-        "access": {"allowed_emails": ["Ana@Provedor.com.br"], "password": "ignorada"},
+        "access": {"allowed_emails": ["Ana@Provedor.com.br"]},
     }
     at = new_app(secrets=secrets)
     at.user = {"is_logged_in": False}
@@ -277,13 +323,71 @@ def test_oidc_gate_with_allow_list(db_url: str) -> None:
     at.user = {"is_logged_in": True, "email": "bob@outro.com"}
     at.run()
     assert_only_login(at)
-    assert "bob@outro.com não tem acesso" in at.error[0].value
+    assert "bob@outro.com não tem acesso" in plain(at.error[0].value)
 
     at.user = {"is_logged_in": True, "email": "ana@provedor.com.br"}
     at.run()
     no_exception(at)
     assert at.metric
-    assert "ana@provedor.com.br" in "\n".join(c.value for c in at.sidebar.caption)
+    assert "ana@provedor.com.br" in plain("\n".join(c.value for c in at.sidebar.caption))
+
+
+# Unusable [access]/[auth] sections (the whole table is in tests/test_access.py): the app
+# stops with the pt-BR problem and draws nothing else, on every page.
+BROKEN = {
+    "auth sem provedor": ({"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                                    "cookie_secret": "x" * 32},
+                           "access": {"allowed_emails": ["ana@provedor.com.br"]}},
+                          "nenhum provedor"),
+    "senha vazia": ({"access": {"password": ""}}, "password está vazia"),
+    "chave senha": ({"access": {"senha": "x"}}, "chave desconhecida «senha»"),
+    "chave pasword": ({"access": {"pasword": "x"}}, "Você quis dizer password?"),
+    "seção acesso": ({"acesso": {"password": "x"}}, "se chama [access]"),
+    "senha e auth": ({"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                               "cookie_secret": "x" * 32, "client_id": "c",
+                               "client_secret": "s",
+                               "server_metadata_url": "https://idp.example/.well-known/x"},
+                      "access": {"password": "x", "allowed_domains": ["provedor.com.br"]}},
+                     "escolha um"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+@pytest.mark.parametrize("page", [None, "pages/non_recipients.py"])
+def test_unusable_access_configuration_stops_the_app(db_url: str, case: str,
+                                                     page: str | None) -> None:
+    secrets, words = BROKEN[case]
+    at = new_app(secrets=secrets)
+    at.user = {"is_logged_in": True, "email": "ana@provedor.com.br"}
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    no_exception(at)
+    assert not at.sidebar.children and not at.text_input and not at.button
+    assert not at.metric and not at.dataframe and "_carteiro_context" not in at.session_state
+    assert at.error[0].proto.title == "Configuração de acesso inválida"
+    assert words in plain(at.error[0].value)
+
+
+def test_unreadable_secrets_file_stops_the_app(db_url: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit
+    from streamlit import config
+    from streamlit.runtime.secrets import Secrets
+
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[access]\npassword = "sem fim\n', encoding="utf-8")
+    previous = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(broken)])
+    monkeypatch.setattr(streamlit, "secrets", Secrets())
+    try:
+        at = new_app().run()
+    finally:
+        config.set_option("secrets.files", previous)
+    no_exception(at)
+    assert not at.sidebar.children and not at.metric and not at.text_input
+    assert "não pôde ser lido" in plain(at.error[0].value)
+    assert "sem fim" not in at.error[0].value
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -296,30 +400,48 @@ def test_a_page_run_without_app_py_shows_nothing(db_url: str, page: str) -> None
     assert not at.metric and not at.dataframe and not at.title
 
 
-def test_access_policy_from_secrets() -> None:
-    assert access.policy_from_secrets({}).mode == access.OPEN
-    assert access.policy_from_secrets({"access": {"password": ""}}).mode == access.OPEN
-    policy = access.policy_from_secrets({"access": {"password": "x"}})
-    assert policy.mode == access.PASSWORD
-    assert access.password_matches(policy, "x")
-    assert not access.password_matches(policy, "X")
-    assert not access.password_matches(policy, None)
-    oidc = access.policy_from_secrets({
-        "auth": {"redirect_uri": "r", "cookie_secret": "c",
-                 "google": {"client_id": "g"}, "microsoft": {"client_id": "m"}},
-        "access": {"allowed_emails": "a@x.com; B@y.com", "allowed_domains": ["@Firma.com"]},
-    })
-    assert oidc.mode == access.OIDC
-    assert oidc.providers == ("google", "microsoft")
-    assert access.email_allowed(oidc, "b@Y.com")
-    assert access.email_allowed(oidc, "qualquer@firma.com")
-    assert not access.email_allowed(oidc, "a@x.com.evil")
-    assert not access.email_allowed(oidc, None)
-    nobody = access.policy_from_secrets({"auth": {"client_id": "c"}})
-    assert nobody.providers == (None,)
-    assert not nobody.has_allow_list and not access.email_allowed(nobody, "a@x.com")
-    assert not access.password_matches(oidc, "x")
-    assert [access.failure_delay(n) for n in (0, 1, 2, 5, 9)] == [0.0, 0.5, 1.0, 8.0, 8.0]
+# ---- ERP text is text -------------------------------------------------------------------------
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Every text the page passes to an element that renders Markdown (see
+    carteiro/access/markup.py): bodies and titles of alerts, headers, captions, metric labels
+    and values, button labels."""
+    texts = [e.value for e in (*at.markdown, *at.caption, *at.title, *at.header,
+                               *at.subheader, *at.error, *at.warning, *at.info, *at.success)]
+    texts += [e.proto.title for e in (*at.error, *at.warning, *at.info, *at.success)]
+    texts += [t for m in at.metric for t in (m.label, m.value, m.proto.help)]
+    texts += [b.label for b in at.button]
+    return [str(t) for t in texts if t]
+
+
+def test_erp_text_reaches_markdown_only_escaped(write_db: Callable[..., str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile ERP (tests/hostile.py) on every page, a diagnosis and the sender test: no
+    Markdown element gets a link, an image, HTML or an autolink from it."""
+    url = write_db(mixed_erp())
+    make_hostile(Path(url.removeprefix("sqlite:///")), "127.0.0.1:9")
+    monkeypatch.setenv("CARTEIRO_DB_URL", url)
+    at = new_app().run()
+    seen: list[str] = []
+    for page in PAGES:
+        on_page(at, page)
+        seen += markdown_texts(at)
+    on_page(at, "pages/diagnosis.py")
+    at.text_input(key="diag_query").set_value("2").run()
+    seen += markdown_texts(at)
+    on_page(at, "pages/settings.py")
+    at.text_input(key="smtp_to").set_value("suporte@provedor.com.br")
+    at.text_input(key="smtp_password").set_value("segredo").run()
+    at.button(key="smtp_send").click().run()
+    no_exception(at)
+    seen += markdown_texts(at)
+    shown = plain("\n".join(seen))
+    assert "descricao" in shown and "nome_razaosocial" in shown and "cidade" in shown
+    assert "'email_origem ![x](http://127.0.0.1:9/" in shown  # the test names the sender
+    for text in seen:
+        assert not re.search(r"(?<!\\)(\]\(|<img|<a |://|www\.|@evil|:material|:red\[)",
+                             text), text
 
 
 # ---- Cobertura -------------------------------------------------------------------------------
@@ -495,6 +617,42 @@ def test_filters_survive_a_visit_to_another_page(non_recipients: AppTest) -> Non
     on_page(non_recipients, "pages/non_recipients.py")
     assert non_recipients.multiselect(key="nr_cities").value == ["Alfenas"]
     assert table_ids(non_recipients) == {6, 7, 12}
+
+
+def test_exports_get_new_ids_and_expire_without_any_rerun(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pages/_downloads.py on Streamlit's real media manager: the same bytes get a new /media
+    id at each render, and the file is gone 2 × DOWNLOAD_TTL after the click with no rerun."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from pages import _downloads as downloads
+
+    manager = MediaFileManager(MemoryMediaFileStorage("/media"))
+    monkeypatch.setattr(downloads.runtime, "exists", lambda: True)
+    monkeypatch.setattr(downloads.runtime, "get_instance",
+                        lambda: SimpleNamespace(media_file_mgr=manager))
+    monkeypatch.setattr(downloads, "DOWNLOAD_TTL", 0.2)
+
+    def click() -> str:
+        """Render a button and click it, as Streamlit does: the file's name in /media."""
+        button: dict[str, Any] = {}
+        container = SimpleNamespace(download_button=lambda label, **kw: button.update(kw))
+        downloads.button(container, "Baixar CSV", lambda: b"\xef\xbb\xbfa;b\r\n",
+                         file_name="x.csv", mime="text/csv", key="k")
+        assert button["on_click"] == "ignore" and button["mime"].startswith("text/csv; ")
+        placeholder = manager.add_deferred(button["data"], button["mime"], "1.2",
+                                           button["file_name"])
+        return manager.execute_deferred(placeholder).rsplit("/", 1)[1]
+
+    first, second = click(), click()
+    assert first != second
+    assert manager.read_file(first).content == manager.read_file(second).content
+    deadline = time.monotonic() + 10
+    while manager.read_file(second) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert manager.read_file(first) is None and manager.read_file(second) is None
 
 
 def test_export_is_exactly_the_filtered_rows_and_neutralised(
@@ -737,7 +895,8 @@ def test_sender_test_by_hand_against_a_real_smtp_server(app: AppTest) -> None:
         app.button(key="smtp_send").click().run()
     no_exception(app)
     assert [r.rcpt_tos for r in handler.received] == [["suporte@provedor.com.br"]]
-    assert any(m.proto.title.startswith("Teste enviado por 127.0.0.1") for m in app.success)
+    assert any(plain(m.proto.title).startswith("Teste enviado por 127.0.0.1")
+               for m in app.success)
     stage, test = sender_test_view.StageRow, sender_test_view.SenderTestRow
     stages = frame(app, stage.STAGE, stage.ELAPSED)
     assert set(stages[stage.RESULT]) == {"✅"}

@@ -41,6 +41,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from carteiro import formatting
+from carteiro.access import chart_text
 from carteiro.columns import Invoice, Method, RuleIn, SendDate, Sender
 from carteiro.rules.engine import Audit
 from carteiro.rules.send_dates import send_dates
@@ -412,8 +413,8 @@ def capacity_figure(table: pd.DataFrame) -> go.Figure:
     for _, group in ordered.groupby(Capacity.SENDER_ID, sort=True):  # one trace per sender
         first = group.iloc[0]
         name = first[Capacity.SENDER]
-        label = f"{name} (id {first[Capacity.SENDER_ID]})" if not pd.isna(name) else (
-            f"Remetente {first[Capacity.SENDER_ID]}")
+        label = chart_text(f"{name} (id {first[Capacity.SENDER_ID]})") if not pd.isna(name) else (
+            f"Remetente {first[Capacity.SENDER_ID]}")  # the ERP's sender name: never HTML
         custom = np.column_stack([
             group[Capacity.SEND_DATE].dt.strftime("%d/%m/%Y").to_numpy(),
             group[Capacity.SECONDS_NEEDED].map(duration).to_numpy(),

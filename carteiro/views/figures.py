@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from carteiro import formatting as fmt
+from carteiro.access import chart_text
 from carteiro.views.coverage import BREAKDOWN_HEADERS, Breakdown
 from carteiro.views.reasons import REASON_HEADERS, Funnel, ReasonRow
 
@@ -87,11 +88,12 @@ def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Fig
     share = [fmt.percent(s) for s in top[Breakdown.SHARE]]
     custom = np.column_stack([share, _integers(top[Breakdown.INVOICES]),
                               [fmt.money(a) for a in top[Breakdown.AMOUNT]]])
+    labels = [chart_text(label) for label in top[Breakdown.LABEL]]  # ERP names: no HTML
     fig = go.Figure()
     for column, color in _NOTICE_BARS:
         name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
-            y=top[Breakdown.LABEL], x=top[column], name=name, orientation="h",
+            y=labels, x=top[column], name=name, orientation="h",
             marker_color=color, customdata=custom,
             hovertemplate=(f"<b>%{{y}}</b><br>{name}: %{{x:,.0f}} de %{{customdata[1]}} "
                            "faturas<br>Cobertura: %{customdata[0]}<br>Em aberto sem aviso: "
