@@ -14,7 +14,7 @@ from carteiro.columns import CustomerAudit, Invoice
 from carteiro.erp.load import load_data
 from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.engine import evaluate
-from tests.conftest import MARCH
+from tests.conftest import LONG_AGO, MARCH
 from tests.erp_builder import Erp
 
 flags = st.sampled_from([True, False, None, "S", "N", "sim", "talvez"])
@@ -78,7 +78,7 @@ def build(cfg: dict, customers: list[dict]) -> Erp:
 def audit_of(erp: Erp, failed: set[int]):
     with tempfile.TemporaryDirectory() as tmp:
         data = load_data(erp.write_sqlite(Path(tmp) / "e.sqlite"), MARCH)
-        return evaluate(data, MARCH, frozenset(failed))
+        return evaluate(data, MARCH, dict.fromkeys(failed, LONG_AGO))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
