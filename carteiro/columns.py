@@ -63,6 +63,8 @@ class Method(MethodIn):
     SENDER_UNREADABLE: Final = "sender_id_unreadable"  # names a sender by an unreadable id
     EFFECTIVE_SENDER_ID: Final = "effective_sender_id"
     SENDER_AVAILABLE: Final = "sender_available"
+    SENDER_ACTIVE: Final = "sender_active"  # the effective sender exists and is active
+    SENDER_FAILING_SINCE: Final = "sender_failing_since"  # see Sender.FAILING_SINCE
     ACTIVE_RULES: Final = "active_rules"
     FIRST_OFFSET: Final = "first_offset"
     EXPLICIT_STATUSES: Final = "explicit_statuses"
@@ -106,8 +108,9 @@ class SenderIn:
 
 
 class Sender(SenderIn):
-    LAST_TEST_FAILED: Final = "last_test_failed"
-    AVAILABLE: Final = "available"
+    LAST_TEST_FAILED: Final = "last_test_failed"  # its latest counting test failed
+    FAILING_SINCE: Final = "failing_since"  # the day that test speaks from (NaT: none)
+    AVAILABLE: Final = "available"  # active, and its latest counting test did not fail
 
 
 class InvoiceIn:

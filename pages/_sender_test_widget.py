@@ -7,6 +7,13 @@ comes from ``[senders.<id>] password`` in ``.streamlit/secrets.toml`` or is type
 password lives only in the widget until the test runs, then the widget is cleared. It is never
 written to the history, the screen or the log.
 
+After a test of an ERP sender the widget says what it means for condition 2: a refusal counts
+at once (the sentence says which invoices it blocks); a failure to reach the server may be this
+machine's network, so it is recorded unconfirmed and the widget asks «Este erro reflete o
+remetente do ERP?», saying which invoices would change, before it counts. The question also
+comes back for a sender whose latest test is such an unconfirmed failure (e.g. one recorded
+before this rule). The history says, per test, whether it counts and why.
+
 The SMTP package is imported when the widget is drawn, not with the page: an installation
 without its dependencies shows a notice instead of the widget.
 """
@@ -20,7 +27,9 @@ from typing import Any
 import streamlit as st
 
 from carteiro import access
+from carteiro import formatting as fmt
 from carteiro.columns import Sender
+from carteiro.errors import CarteiroError
 from carteiro.rules.engine import Audit
 from carteiro.sender.settings import (
     SECURITIES,
@@ -36,6 +45,9 @@ K_MODE = "smtp_mode"
 K_SENDER = "smtp_sender"
 K_PASSWORD = "smtp_password"
 K_RESULT = "smtp_last_result"
+K_RECORD = "smtp_last_record"  # the RecordedTest of the last result
+K_DISMISSED = "smtp_dismissed_reach"  # reach failures the person said are not the ERP's
+K_NOTICE = "smtp_notice"  # what the last confirmation did
 MODE_ERP = "erp"
 MODE_MANUAL = "manual"
 HISTORY_LIMIT = 30
@@ -83,6 +95,7 @@ def render(ctx: common.AppContext) -> None:
     result = st.session_state.get(K_RESULT)
     if result is not None:
         _show_result(result)
+    _condition_2(ctx, server.sender_id)
     _show_history(ctx)
 
 
@@ -187,8 +200,15 @@ def _run_and_record(ctx: common.AppContext, server: _Server, request: _Request) 
     except ValueError as err:
         st.error(access.text(err))
         return
-    StateStore().record_sender_test(result, source=ctx.source.url, sender_id=server.sender_id)
+    try:
+        record = StateStore().record_sender_test(result, source=ctx.source.url,
+                                                 sender_id=server.sender_id)
+    except CarteiroError as err:
+        st.error(str(err), title="O resultado não foi gravado no histórico")
+        return
     st.session_state[K_RESULT] = result
+    st.session_state[K_RECORD] = record
+    st.session_state.pop(K_NOTICE, None)
     st.session_state.pop(K_PASSWORD, None)
     common.clear_caches()  # condition 2 reads the test history
     st.rerun()
@@ -212,6 +232,71 @@ def _show_result(result: Any) -> None:
                      key="smtp_tls")
     with st.expander("Transcrição da conversa com o servidor (sem a senha)"):
         st.code("\n".join(result.transcript) or "(vazia)", language=None)
+
+
+def _condition_2(ctx: common.AppContext, sender_id: int | None) -> None:
+    """What the last result means for condition 2, and the confirmation of a reach failure
+    (of the last result, else of the chosen sender's latest test)."""
+    from carteiro.sender.history import StateStore
+
+    store = StateStore()
+    notice = st.session_state.get(K_NOTICE)
+    if notice:
+        st.warning(access.text(notice), icon="⚠️")
+    saved = st.session_state.get(K_RECORD)
+    record = store.test(saved.test_id) if saved is not None else None
+    if record is not None:
+        _show_counting(ctx, record)
+    pending = record if record is not None and record.awaits_confirmation else None
+    if pending is None and sender_id is not None:
+        latest = store.latest_test(ctx.source.url, sender_id)
+        pending = latest if latest is not None and latest.awaits_confirmation else None
+    if pending is not None and pending.test_id not in st.session_state.get(K_DISMISSED, ()):
+        _ask_confirmation(ctx, pending)
+
+
+def _show_counting(ctx: common.AppContext, record: Any) -> None:
+    """Whether the last result counts for condition 2; for a counting failure, which invoices
+    it blocks."""
+    if record.sender_id is None:
+        st.caption("Servidor digitado à mão: o teste fica no histórico, mas não conta para a "
+                   "condição 2.")
+    elif record.ok:
+        st.caption("Condição 2: o teste deu certo e conta; o remetente conta como disponível.")
+    elif record.counts:
+        effect = sender_test_view.failure_effect(ctx.audit, record.sender_id, record.day,
+                                                 counted=True)
+        st.warning(access.text(sender_test_view.refusal_sentence(effect)), icon="⚠️")
+
+
+def _ask_confirmation(ctx: common.AppContext, record: Any) -> None:
+    """«Este erro reflete o remetente do ERP?», with what confirming will change."""
+    from carteiro.sender.history import StateStore
+
+    effect = sender_test_view.failure_effect(ctx.audit, record.sender_id, record.day,
+                                             counted=False)
+    with st.container(border=True, key="smtp_confirm_box"):
+        st.markdown("**Este erro reflete o remetente do ERP?**")
+        st.markdown(
+            f"O teste de {fmt.date(record.day)} não alcançou o servidor (nome não encontrado, "
+            "conexão recusada ou tempo esgotado). Isso pode ser a rede desta máquina, e não a "
+            "do ERP: a falha fica no histórico, mas só conta para a condição 2 se você "
+            "confirmar que ela reflete o remetente do ERP.")
+        st.warning(access.text(sender_test_view.confirmation_sentence(effect)), icon="⚠️")
+        cols = st.columns(2)
+        if cols[0].button("Sim, reflete o remetente do ERP", key="smtp_confirm_reach",
+                          type="primary"):
+            confirmed = StateStore().confirm_reach_failure(record.test_id)
+            if confirmed is not None:
+                st.session_state[K_NOTICE] = (
+                    "Falha de conexão confirmada: ela conta para a condição 2 a partir de "
+                    f"{fmt.date(confirmed.day)}.")
+            common.clear_caches()  # condition 2 reads the test history
+            st.rerun()
+        if cols[1].button("Não, foi a rede desta máquina", key="smtp_dismiss_reach"):
+            dismissed = set(st.session_state.get(K_DISMISSED, ()))
+            st.session_state[K_DISMISSED] = dismissed | {record.test_id}
+            st.rerun()
 
 
 def _show_history(ctx: common.AppContext) -> None:

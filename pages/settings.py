@@ -86,9 +86,11 @@ if not plan.empty:
                  key="cfg_capacity_days")
 
 st.divider()
-# ---- Teste de remetente (carteiro/smtp_test.py + carteiro/state.py) -------------------------
+# ---- Teste de remetente (carteiro/sender/smtp + carteiro/sender/history) -----------------------
 st.subheader("Testar remetente de e-mail")
 st.caption("Envia um e-mail de teste como o botão «Remetente de Email > Ações > Testar» do "
-           "ERP e mostra cada etapa. Um remetente cujo último teste falhou conta como "
-           "indisponível (condição 2) até um teste dar certo.")
+           "ERP e mostra cada etapa. Um teste que falha torna o remetente indisponível "
+           "(condição 2) para as faturas com envio a partir do dia do teste, até um teste dar "
+           "certo; uma falha ao alcançar o servidor só conta se você confirmar que ela reflete "
+           "o remetente do ERP.")
 _sender_test_widget.render(ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory,
     """Carteiro's own state store (sender tests) lives in a temp folder during tests."""
     monkeypatch.setenv("CARTEIRO_STATE_DB", str(tmp_path_factory.mktemp("state") / "s.sqlite"))
     monkeypatch.delenv("CARTEIRO_DB_URL", raising=False)
+    monkeypatch.delenv("CARTEIRO_TIMEZONE", raising=False)  # the default, America/Sao_Paulo
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def erp() -> Erp:
 
 
 _counter = itertools.count()
+LONG_AGO = dt.date(2000, 1, 1)  # a failed test before any send date of the fixtures
 
 
 @pytest.fixture
@@ -48,10 +50,13 @@ def write_db(tmp_path: Path) -> Callable[..., str]:
 def run(write_db: Callable[..., str]) -> Callable[..., Audit]:
     """Write the ERP to SQLite, load it through queries/ and evaluate."""
 
-    def audit(erp: Erp, period: Period = MARCH, failed: frozenset[int] = frozenset(),
-              keys: bool = True) -> Audit:
+    def audit(erp: Erp, period: Period = MARCH,
+              failed: Iterable[int] | Mapping[int, dt.date] = (), keys: bool = True) -> Audit:
+        """``failed``: sender id → the day its failed test speaks from, or just the ids (a
+        test failed long before any send date: it blocks every firing send date)."""
         data: ErpData = load_data(write_db(erp, keys=keys), period)
-        return evaluate(data, period, failed)
+        since = failed if isinstance(failed, Mapping) else dict.fromkeys(failed, LONG_AGO)
+        return evaluate(data, period, since)
 
     return audit
 

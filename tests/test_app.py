@@ -834,37 +834,95 @@ def test_settings_capacity_follows_the_engine_and_the_cap(app: AppTest,
     assert flagged[capacity.OVER_CAP].tolist() == over.tolist()
 
 
-def test_sender_test_records_the_result_and_refreshes_the_audit(
-        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+TEST_DAY = dt.datetime(2024, 3, 12, 15, 0, tzinfo=dt.UTC)  # 12/03/2024 in São Paulo
+# Boleto (sender 1, rules -3, 0, +3) in the mixed ERP: 10 of its 11 invoices have a firing send
+# date on or after 12/03 (due 10/03 → 13/03; 2008 due 20/03); 1007 was paid before its first.
+BLOCKED_ON_THE_12TH = 10
+
+
+def failed_result(stage: str, host: str, port: int, security: str, from_addr: str | None,
+                  to_addr: str, started: dt.datetime = TEST_DAY) -> Any:
+    """A test that failed at ``stage`` (``connect``: the server was not reached)."""
+    from carteiro.sender import smtp as smtp_test
+
+    reached = stage != "connect"
+    stages = ((smtp_test.Stage("connect", True, 3.2),
+               smtp_test.Stage("auth", False, 120.0, 535, "5.7.8 Authentication failed"))
+              if reached else (smtp_test.Stage("connect", False, 1.0, None,
+                                               "nome não encontrado (DNS)"),))
+    return smtp_test.SmtpTestResult(
+        ok=False, failed_stage=stage, message="O servidor recusou o usuário ou a senha."
+        if reached else "Não foi possível encontrar o servidor (DNS).",
+        host=host, port=port, security=security, from_addr=from_addr or "",
+        to_addr=to_addr, started_at=started.isoformat(), stages=stages,
+        tls=None, warnings=(), transcript=("S: 220 smtp.provedor.com.br", "C: AUTH ***"),
+    )
+
+
+def fake_smtp(monkeypatch: pytest.MonkeyPatch, stage: str) -> list[dict[str, Any]]:
+    """Replace the SMTP test by one that fails at ``stage`` on :data:`TEST_DAY`."""
     from carteiro.sender import smtp as smtp_test
 
     calls: list[dict[str, Any]] = []
 
-    def fake_test(host: str, port: int, security: str, **kwargs: Any) -> smtp_test.SmtpTestResult:
+    def fake_test(host: str, port: int, security: str, **kwargs: Any) -> Any:
         calls.append({"host": host, "port": port, "security": security, **kwargs})
-        return smtp_test.SmtpTestResult(
-            ok=False, failed_stage="auth", message="O servidor recusou o usuário ou a senha.",
-            host=host, port=port, security=security, from_addr=kwargs["from_addr"],
-            to_addr=kwargs["to_addr"], started_at=dt.datetime.now(dt.UTC).isoformat(),
-            stages=(smtp_test.Stage("connect", True, 3.2),
-                    smtp_test.Stage("auth", False, 120.0, 535, "5.7.8 Authentication failed")),
-            tls=None, warnings=(), transcript=("S: 220 smtp.provedor.com.br", "C: AUTH ***"),
-        )
+        return failed_result(stage, host, port, security, kwargs["from_addr"],
+                             kwargs["to_addr"])
 
     monkeypatch.setattr(smtp_test, "run_smtp_test", fake_test)
+    return calls
+
+
+def send_test(app: AppTest, password: str = "segredo-do-smtp") -> None:
     on_page(app, "pages/settings.py")
-    assert len(app.error) == 1  # only Carnê's sender
-    app.text_input(key="smtp_password").set_value("segredo-do-smtp")
+    app.text_input(key="smtp_password").set_value(password)
     app.text_input(key="smtp_to").set_value("eu@provedor.com.br").run()
     app.button(key="smtp_send").click().run()
     no_exception(app)
+
+
+def warnings_text(app: AppTest) -> list[str]:
+    return [plain(str(w.value)) for w in app.warning]
+
+
+def principal_alerts(app: AppTest) -> list[str]:
+    return [plain(e.proto.title) for e in app.error if "Principal" in e.proto.title]
+
+
+def condition_2_labels(app: AppTest) -> list[str]:
+    test = sender_test_view.SenderTestRow
+    return frame(app, test.WHEN, test.CONDITION_2)[test.CONDITION_2].tolist()
+
+
+def blocked_by_engine(db_url: str, since: dt.date | None) -> int:
+    """Invoices of sender 1 failing condition 2, computed by the engine itself."""
+    from carteiro.columns import Invoice
+
+    audit = evaluate(load_data(db_url, MARCH), MARCH, {1: since} if since else None)
+    inv = audit.invoices
+    return int((inv["sender_unavailable"] & (inv[Invoice.SENDER_ID] == 1)).sum())
+
+
+def test_sender_test_records_the_result_and_refreshes_the_audit(
+        app: AppTest, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal (AUTH) counts at once: the alert names the day, the widget says what it
+    blocks, the history says it counts."""
+    calls = fake_smtp(monkeypatch, "auth")
+    on_page(app, "pages/settings.py")
+    assert len(app.error) == 1  # only Carnê's sender
+    send_test(app)
 
     assert calls and calls[0]["password"] == "segredo-do-smtp"
     assert calls[0]["host"] == "smtp.provedor.com.br" and calls[0]["user"] == (
         "cobranca@provedor.com.br")
     # The failed test makes sender 1 unavailable at once: a new alert above the page.
-    titles = [e.proto.title for e in app.error]
-    assert any("Principal" in t and "falhou no último teste" in t for t in titles)
+    assert principal_alerts(app) == [
+        "O remetente de e-mail «Principal» (id 1) falhou no teste de envio de 12/03/2024"]
+    assert blocked_by_engine(db_url, TEST_DAY.date()) == BLOCKED_ON_THE_12TH
+    assert ("Com esta falha, as 10 faturas da forma de cobrança Boleto com envio a partir de "
+            "12/03/2024 passam a contar como sem aviso (condição 2).") in warnings_text(app)
+    assert not any(b.key == "smtp_confirm_reach" for b in app.button)
     stage, test = sender_test_view.StageRow, sender_test_view.SenderTestRow
     stages = frame(app, stage.STAGE, stage.ELAPSED)
     assert stages[stage.RESULT].tolist() == ["✅", "❌"]
@@ -872,13 +930,69 @@ def test_sender_test_records_the_result_and_refreshes_the_audit(
         "Etapa", "Resultado", "Tempo", "Código", "Resposta do servidor"]
     history = frame(app, test.WHEN, test.RESULT)
     assert history[test.RESULT].iloc[0].startswith("❌")
+    assert condition_2_labels(app) == ["conta a partir de 12/03/2024"]
     assert headers(app, test.WHEN, test.RESULT) == [
-        "Quando", "Remetente", "Servidor", "Destinatário", "Resultado", "Etapa com falha",
-        "Mensagem"]
+        "Quando", "Remetente", "Servidor", "Destinatário", "Resultado", "Condição 2",
+        "Etapa com falha", "Mensagem"]
     # The typed password is gone from the widget and never shown.
     assert app.text_input(key="smtp_password").value == ""
     assert "segredo-do-smtp" not in texts(app)
     assert "segredo-do-smtp" not in " ".join(str(c.value) for c in app.code)
+
+
+def test_a_reach_failure_asks_for_confirmation_before_it_counts(
+        app: AppTest, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_smtp(monkeypatch, "connect")
+    send_test(app)
+    # Recorded, shown, but not counting: no alert for sender 1 yet.
+    assert principal_alerts(app) == []
+    assert condition_2_labels(app) == ["não conta: falha de conexão não confirmada"]
+    assert any(m.value == "**Este erro reflete o remetente do ERP?**" for m in app.markdown)
+    before = blocked_by_engine(db_url, None)
+    after = blocked_by_engine(db_url, TEST_DAY.date())
+    assert (before, after) == (0, BLOCKED_ON_THE_12TH)
+    assert ("Se confirmar, as 10 faturas da forma de cobrança Boleto com envio a partir de "
+            "12/03/2024 passam a contar como sem aviso (condição 2).") in warnings_text(app)
+
+    app.button(key="smtp_confirm_reach").click().run()
+    no_exception(app)
+    assert principal_alerts(app) == [
+        "O remetente de e-mail «Principal» (id 1) falhou no teste de envio de 12/03/2024"]
+    alert = next(e for e in app.error if "Principal" in e.proto.title)
+    assert "Boleto (10 faturas)" in alert.value
+    assert condition_2_labels(app) == [
+        "conta a partir de 12/03/2024 (falha de conexão confirmada)"]
+    assert not any(b.key == "smtp_confirm_reach" for b in app.button)
+    assert ("Falha de conexão confirmada: ela conta para a condição 2 a partir de 12/03/2024."
+            in warnings_text(app))
+
+
+def test_a_reach_failure_not_confirmed_stays_out_of_condition_2(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_smtp(monkeypatch, "connect")
+    send_test(app)
+    app.button(key="smtp_dismiss_reach").click().run()
+    no_exception(app)
+    assert not any(b.key == "smtp_confirm_reach" for b in app.button)
+    assert principal_alerts(app) == []
+    assert condition_2_labels(app) == ["não conta: falha de conexão não confirmada"]
+
+
+def test_an_earlier_unconfirmed_reach_failure_is_asked_about(db_url: str) -> None:
+    """A reach failure already in the history (e.g. recorded before this rule, migrated) is
+    the chosen sender's latest test: the widget asks about it."""
+    from carteiro.sender.history import StateStore
+
+    result = failed_result("connect", "smtp.provedor.com.br", 587, "tls",
+                           "cobranca@provedor.com.br", "a@b.com.br",
+                           dt.datetime(2024, 3, 20, 15, 0, tzinfo=dt.UTC))
+    StateStore().record_sender_test(result, source=db_url, sender_id=1)
+    at = on_page(new_app().run(), "pages/settings.py")
+    assert any(m.value == "**Este erro reflete o remetente do ERP?**" for m in at.markdown)
+    # Only 2008 (due 20/03) has a send date on or after 20/03.
+    assert ("Se confirmar, 1 fatura da forma de cobrança Boleto com envio a partir de "
+            "20/03/2024 passa a contar como sem aviso (condição 2).") in warnings_text(at)
+    assert blocked_by_engine(db_url, dt.date(2024, 3, 20)) == 1
 
 
 def test_sender_test_by_hand_against_a_real_smtp_server(app: AppTest) -> None:

@@ -385,7 +385,7 @@ def test_cli_non_ascii_password_never_shows(cli: Cli, password: str) -> None:  #
     assert done.returncode == 1, done.stderr
     assert "❌ AUTH" in done.stdout
     assert_hidden(password_forms(password), done.stdout, done.stderr, cli.state.read_bytes())
-    assert StateStore(cli.state).failed_sender_ids("manual") == frozenset({4})
+    assert StateStore(cli.state).failing_since("manual").keys() == {4}
 
 
 ECHOED_PASSWORD = "S3nha-Ecoada!Carteiro#77"

@@ -8,9 +8,12 @@ import os
 import ssl
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from subprocess import CompletedProcess
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -427,10 +430,12 @@ class Cli:
     command: list[str]
     state: Path
 
-    def __call__(self, *arguments: str, password: str | None = None) -> CompletedProcess[str]:
+    def __call__(self, *arguments: str, password: str | None = None,
+                 env_extra: dict[str, str] | None = None) -> CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CARTEIRO_")}
         env["CARTEIRO_STATE_DB"] = str(self.state)
         env["PYTHONIOENCODING"] = "utf-8"
+        env.update(env_extra or {})
         if password is not None:
             env["CARTEIRO_SMTP_PASSWORD"] = password
         return subprocess.run(
@@ -477,19 +482,93 @@ def test_cli_success_exit_0_without_password_in_output(
     assert_no_secret(cli.state.read_bytes())
 
 
+def today_in_sao_paulo() -> date:
+    return datetime.now(ZoneInfo("America/Sao_Paulo")).date()
+
+
+def days_around(run: Callable[[], CompletedProcess[str]]) -> tuple[CompletedProcess[str], set]:
+    """Run, and the São Paulo days it may have been recorded on (midnight may pass)."""
+    before = today_in_sao_paulo()
+    done = run()
+    return done, {before, today_in_sao_paulo()}
+
+
 def test_cli_failed_test_exit_1_and_recorded(cli: Cli, server_tls: ssl.SSLContext) -> None:
+    """A server that answers and refuses AUTH: the failure counts for condition 2 from today."""
     with smtp_server(starttls=server_tls, authenticator=Authenticator()) as (server, _):
-        done = cli(
+        done, days = days_around(lambda: cli(
             "--host", LOCALHOST, "--port", str(server.port), "--security", "tls",
             "--user", SMTP_USER, "--to", TO, "--insecure", "--timeout", "5",
             "--sender-id", "3", "--source", "manual", password="senha-errada",
-        )  # fmt: skip
+        ))  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "❌ AUTH" in done.stdout
     assert "recusou o usuário ou a senha" in done.stdout
     assert "verificação do certificado TLS está desativada" in done.stdout
     assert "senha-errada" not in done.stdout + done.stderr
-    assert StateStore(cli.state).failed_sender_ids("manual") == frozenset({3})
+    failing = StateStore(cli.state).failing_since("manual")
+    assert set(failing) == {3} and failing[3] in days
+    assert (f"Condição 2: conta a partir de {failing[3]:%d/%m/%Y}: as faturas deste remetente "
+            "com envio a partir desse dia contam como sem aviso.") in done.stdout
+
+
+def test_cli_reach_failure_is_recorded_but_counts_only_when_confirmed(main_cli: Cli) -> None:
+    """A closed port: the server was not reached, which may be this machine's network."""
+    args = ("--host", LOCALHOST, "--port", str(closed_port()), "--security", "nenhuma",
+            "--to", TO, "--from", SMTP_USER, "--timeout", "1", "--sender-id", "3",
+            "--source", "manual")
+    done = main_cli(*args)
+    assert done.returncode == 1, done.stderr
+    assert "❌ Conexão" in done.stdout
+    assert "Condição 2: não conta: falha de conexão não confirmada" in done.stdout
+    assert "--confirm-reach-failure" in done.stdout
+    store = StateStore(main_cli.state)
+    assert store.failing_since("manual") == {}
+    latest = store.latest_test("manual", 3)
+    assert latest is not None and latest.awaits_confirmation
+
+    done, days = days_around(lambda: main_cli(*args, "--confirm-reach-failure"))
+    assert done.returncode == 1, done.stderr
+    failing = store.failing_since("manual")
+    assert set(failing) == {3} and failing[3] in days
+    assert (f"Condição 2: conta a partir de {failing[3]:%d/%m/%Y} (falha de conexão "
+            "confirmada)") in done.stdout
+
+
+def test_cli_success_clears_and_says_so(main_cli: Cli) -> None:
+    store = StateStore(main_cli.state)
+    main_cli("--host", LOCALHOST, "--port", str(closed_port()), "--security", "nenhuma",
+             "--to", TO, "--from", SMTP_USER, "--timeout", "1", "--sender-id", "4",
+             "--source", "manual", "--confirm-reach-failure")
+    assert set(store.failing_since("manual")) == {4}
+    with smtp_server() as (server, _):
+        done = main_cli("--host", LOCALHOST, "--port", str(server.port), "--security",
+                        "nenhuma", "--to", TO, "--from", SMTP_USER, "--timeout", "5",
+                        "--sender-id", "4", "--source", "manual", "--record")
+    assert done.returncode == 0, done.stderr
+    assert "Condição 2: conta: remetente disponível" in done.stdout
+    assert store.failing_since("manual") == {}
+
+
+def test_cli_a_test_without_sender_id_never_counts(main_cli: Cli) -> None:
+    done = main_cli("--host", LOCALHOST, "--port", str(closed_port()), "--security", "nenhuma",
+                    "--to", TO, "--from", SMTP_USER, "--timeout", "1", "--source", "manual",
+                    "--confirm-reach-failure")
+    assert done.returncode == 1
+    assert "Condição 2: não conta: servidor digitado à mão" in done.stdout
+    assert StateStore(main_cli.state).failing_since("manual") == {}
+    assert len(StateStore(main_cli.state).recent_sender_tests("manual")) == 1
+
+
+def test_cli_unknown_time_zone_keeps_the_report_and_warns(main_cli: Cli) -> None:
+    done = main_cli("--host", LOCALHOST, "--port", str(closed_port()), "--security", "nenhuma",
+                    "--to", TO, "--from", SMTP_USER, "--timeout", "1", "--sender-id", "3",
+                    "--source", "manual", env_extra={"CARTEIRO_TIMEZONE": "Marte/Olympus"})
+    assert done.returncode == 1
+    assert "❌ Conexão" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert "não foi gravado" in done.stderr and "CARTEIRO_TIMEZONE" in done.stderr
+    assert StateStore(main_cli.state).recent_sender_tests("manual").empty
 
 
 def test_cli_no_record(cli: Cli) -> None:
@@ -499,7 +578,11 @@ def test_cli_no_record(cli: Cli) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert "foi recusada" in done.stdout
+    assert "Resultado não gravado (--no-record): não conta para a condição 2." in done.stdout
     assert StateStore(cli.state).recent_sender_tests("manual").empty
+
+
+FLAGS = {"--record", "--no-record", "--confirm-reach-failure"}
 
 
 @pytest.mark.parametrize(
@@ -510,15 +593,19 @@ def test_cli_no_record(cli: Cli) -> None:
         (["--to", "cliente-sem-arroba"], "destinatário inválido"),
         (["--user", SMTP_USER], "CARTEIRO_SMTP_PASSWORD"),
         (["--port", "abc"], "número inteiro inválido"),
+        (["--no-record", "--confirm-reach-failure"], "--confirm-reach-failure"),
+        (["--record", "--no-record"], "--no-record"),
     ],
 )
 def test_cli_bad_arguments_exit_2_with_one_line(
     main_cli: Cli, arguments: list[str], fragment: str
 ) -> None:
     base = {"--host": "smtp.provedor.com.br", "--port": "587", "--security": "tls", "--to": TO}
-    base.update(dict(zip(arguments[::2], arguments[1::2], strict=True)))
+    flags = [a for a in arguments if a in FLAGS]
+    values = [a for a in arguments if a not in FLAGS]
+    base.update(dict(zip(values[::2], values[1::2], strict=True)))
     flat = [item for pair in base.items() for item in pair]
-    done = main_cli(*flat, "--from", SMTP_USER)
+    done = main_cli(*flat, *flags, "--from", SMTP_USER)
     assert done.returncode == 2
     assert fragment in done.stderr
     assert "Traceback" not in done.stderr

@@ -18,6 +18,7 @@ from carteiro.sender.history import (
     COL_SENDER_ID,
     COL_SUCCESS,
     COL_TESTED_AT,
+    HISTORY_COLUMNS,
     SENDER_TEST_COLUMNS,
     STATE_DB_ENV,
     StateStore,
@@ -54,13 +55,17 @@ def store(tmp_path: Path) -> StateStore:
     return StateStore(tmp_path / "state.sqlite")
 
 
+def failing(store: StateStore, source: str = ERP) -> set[int]:
+    return set(store.failing_since(source))
+
+
 def test_latest_test_decides_failed(store: StateStore) -> None:
     store.record_sender_test(result(True, 0), source=ERP, sender_id=1)
     store.record_sender_test(result(False, 1), source=ERP, sender_id=1)  # now failing
     store.record_sender_test(result(False, 0), source=ERP, sender_id=2)
     store.record_sender_test(result(True, 5), source=ERP, sender_id=2)  # success clears it
     store.record_sender_test(result(False, 3), source=ERP, sender_id=3)
-    assert store.failed_sender_ids(ERP) == frozenset({1, 3})
+    assert store.failing_since(ERP) == {1: T0.date(), 3: T0.date()}
 
 
 def test_latest_is_by_test_time_then_insertion(store: StateStore) -> None:
@@ -70,22 +75,22 @@ def test_latest_is_by_test_time_then_insertion(store: StateStore) -> None:
     # Same instant: the one recorded last wins.
     store.record_sender_test(result(False, 20), source=ERP, sender_id=5)
     store.record_sender_test(result(True, 20), source=ERP, sender_id=5)
-    assert store.failed_sender_ids(ERP) == frozenset({4})
+    assert failing(store) == {4}
 
 
 def test_never_tested_is_not_failed(store: StateStore) -> None:
-    assert store.failed_sender_ids(ERP) == frozenset()
+    assert store.failing_since(ERP) == {}
     store.record_sender_test(result(False), source=ERP, sender_id=None)  # typed by hand
-    assert store.failed_sender_ids(ERP) == frozenset()
+    assert store.failing_since(ERP) == {}
 
 
 def test_sources_are_separate(store: StateStore) -> None:
     store.record_sender_test(result(False), source=ERP, sender_id=1)
     store.record_sender_test(result(True), source=OTHER_ERP, sender_id=1)
     store.record_sender_test(result(False), source=OTHER_ERP, sender_id=2)
-    assert store.failed_sender_ids(ERP) == frozenset({1})
-    assert store.failed_sender_ids(OTHER_ERP) == frozenset({2})
-    assert store.failed_sender_ids("sqlite:///nenhum.sqlite") == frozenset()
+    assert failing(store, ERP) == {1}
+    assert failing(store, OTHER_ERP) == {2}
+    assert failing(store, "sqlite:///nenhum.sqlite") == set()
 
 
 def test_source_password_is_never_stored_and_the_key_matches(
@@ -93,8 +98,8 @@ def test_source_password_is_never_stored_and_the_key_matches(
 ) -> None:
     store.record_sender_test(result(False), source=ERP, sender_id=9)
     # The same database, named with and without its password, is one source.
-    assert store.failed_sender_ids(source_key(ERP)) == frozenset({9})
-    assert store.failed_sender_ids(ERP) == frozenset({9})
+    assert failing(store, source_key(ERP)) == {9}
+    assert failing(store, ERP) == {9}
     assert b"segredo-do-banco" not in (tmp_path / "state.sqlite").read_bytes()
 
 
@@ -128,7 +133,8 @@ def test_recent_tests_newest_first_with_english_columns(store: StateStore) -> No
     store.record_sender_test(result(True, 9), source=OTHER_ERP, sender_id=1)
 
     frame = store.recent_sender_tests(ERP)
-    assert tuple(frame.columns) == SENDER_TEST_COLUMNS
+    assert tuple(frame.columns) == HISTORY_COLUMNS
+    assert set(SENDER_TEST_COLUMNS) < set(HISTORY_COLUMNS)
     assert len(frame) == 6
     assert frame[COL_TESTED_AT].is_monotonic_decreasing
     assert frame[COL_TESTED_AT].iloc[0] == pd.Timestamp(T0 + timedelta(minutes=9))
@@ -146,7 +152,7 @@ def test_recent_tests_newest_first_with_english_columns(store: StateStore) -> No
 def test_recent_tests_empty(store: StateStore) -> None:
     frame = store.recent_sender_tests(ERP)
     assert frame.empty
-    assert tuple(frame.columns) == SENDER_TEST_COLUMNS
+    assert tuple(frame.columns) == HISTORY_COLUMNS
 
 
 def test_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,7 +162,7 @@ def test_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert store.path == target
     store.record_sender_test(result(False), source=ERP, sender_id=1)
     assert target.exists()
-    assert StateStore(target).failed_sender_ids(ERP) == frozenset({1})
+    assert failing(StateStore(target)) == {1}
 
 
 def test_explicit_path_wins_over_environment(
@@ -196,7 +202,7 @@ def test_concurrent_writers(store: StateStore) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert store.failed_sender_ids(ERP) == frozenset(range(1, 6))
+    assert failing(store) == set(range(1, 6))
     assert len(store.recent_sender_tests(ERP, limit=100)) == 50
 
 
@@ -240,7 +246,7 @@ def test_existing_state_file_of_carteiro_is_tightened(tmp_path: Path) -> None:
     target = tmp_path / "state.sqlite"
     StateStore(target).record_sender_test(result(False), source=ERP, sender_id=2)
     target.chmod(0o644)
-    assert StateStore(target).failed_sender_ids(ERP) == frozenset({2})
+    assert StateStore(target).failing_since(ERP).keys() == {2}
     assert _mode(target) == 0o600
 
 
@@ -263,7 +269,7 @@ def test_state_path_that_is_not_sqlite(tmp_path: Path, content: bytes) -> None:
     target = tmp_path / "estado.sqlite"
     target.write_bytes(content)
     with pytest.raises(CarteiroError) as caught:
-        StateStore(target).failed_sender_ids(ERP)
+        StateStore(target).failing_since(ERP)
     assert "não é um banco SQLite" in _one_line(caught)
     assert target.read_bytes() == content
 
@@ -286,7 +292,7 @@ def test_empty_file_becomes_the_state_store(tmp_path: Path) -> None:
     target.touch()
     store = StateStore(target)
     store.record_sender_test(result(False), source=ERP, sender_id=4)
-    assert store.failed_sender_ids(ERP) == frozenset({4})
+    assert store.failing_since(ERP).keys() == {4}
 
 
 def test_state_folder_that_cannot_be_made(tmp_path: Path) -> None:

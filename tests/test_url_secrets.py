@@ -105,7 +105,7 @@ def test_history_rows_of_the_previous_version_still_match(tmp_path: Path, url: s
             "('2024-03-01T12:00:00.000000+00:00', ?, 7, 'smtp', 587, 'tls', 'a@b.c', "
             "'c@d.e', 0, 'auth', 'recusado')", (stored,))
     con.close()
-    assert store.failed_sender_ids(url) == frozenset({7})
+    assert store.failing_since(url).keys() == {7}
 
 
 @pytest.mark.parametrize("password", SPECIAL_PASSWORDS)
@@ -116,7 +116,7 @@ def test_state_file_never_holds_the_password(tmp_path: Path, password: str) -> N
     data = (tmp_path / "state.sqlite").read_bytes()
     assert password.encode() not in data
     assert b"Outra" not in data
-    assert store.failed_sender_ids(url) == frozenset({3})
+    assert store.failing_since(url).keys() == {3}
 
 
 @pytest.mark.parametrize("url", [

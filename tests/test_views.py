@@ -549,10 +549,13 @@ def test_sender_tests_view(audit: Audit) -> None:
         "source": ["x"], "sender_id": pd.array([2], dtype="Int64"), "host": ["smtp.gmail.com"],
         "port": [587], "security": ["tls"], "from_addr": ["a@b.com"], "recipient": ["c@d.com"],
         "success": [False], "failed_stage": ["auth"], "message": ["Senha recusada"],
+        "speaks_from": [dt.date(2024, 3, 5)], "failure_kind": ["refused"],
+        "reach_confirmed": [False], "counts": [True], "decides": [True],
     })
     col = sender_test_view.SenderTestRow
     view = sender_test_view.sender_tests_view(history, audit)
     assert view.iloc[0][col.WHEN] == "05/03/2024 09:00:00"  # America/Sao_Paulo
+    assert view.iloc[0][col.CONDITION_2] == "conta a partir de 05/03/2024"
     assert view.iloc[0][col.SENDER] == "Gmail antigo (id 2)"
     assert view.iloc[0][col.SERVER] == "smtp.gmail.com:587 (tls)"
     assert view.iloc[0][col.RESULT].startswith(labels_view.ICON_FAIL)

@@ -3,6 +3,12 @@
 The main CLI registers this subcommand with :func:`add_parser` and calls ``args.func(args)``.
 Exit codes: 0 the test e-mail was accepted, 1 the test failed, 2 bad arguments.
 
+The result is recorded in the test history (``--record``, the default; ``--no-record`` to
+only look). Whether it counts for condition 2 follows :mod:`carteiro.sender.history`: a
+failure to reach the server (``connect`` stage) is recorded as unconfirmed — it may be this
+machine's network — unless ``--confirm-reach-failure`` says it reflects the ERP's sender. The
+report ends saying whether, and from which day, the result counts for condition 2.
+
 The SMTP password never comes from an argument (it would show in ``ps`` and in the shell
 history): it is read from ``CARTEIRO_SMTP_PASSWORD`` or, when ``--user`` is given and stdin is
 a terminal, asked with :func:`getpass.getpass`.
@@ -28,6 +34,7 @@ from carteiro.sender.settings import (
 )
 
 if TYPE_CHECKING:  # the SMTP dialogue is imported when a test runs, not for every command
+    from carteiro.sender.history import RecordedTest
     from carteiro.sender.smtp import SmtpTestResult, TlsInfo
 
 PASSWORD_ENV = "CARTEIRO_SMTP_PASSWORD"
@@ -64,6 +71,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             f"variável de ambiente {PASSWORD_ENV} ou é pedida no terminal."
         ),
     )
+    _server_arguments(parser)
+    _test_options(parser)
+    _history_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which server, as whom, to whom."""
     parser.add_argument("--host", required=True, metavar="HOST", help="servidor SMTP do remetente")
     parser.add_argument(
         "--port", required=True, type=_int_arg, metavar="PORTA", help="porta (ex.: 587, 465)"
@@ -81,6 +96,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--to", dest="to_addr", required=True, metavar="ENDEREÇO", help="destinatário do teste"
     )
+
+
+def _test_options(parser: argparse.ArgumentParser) -> None:
+    """Time limits, TLS and authentication of the test itself."""
     parser.add_argument(
         "--timeout",
         type=_seconds_arg,
@@ -110,6 +129,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="{" + ",".join(AUTH_MECHANISMS) + "}",
         help="força o método de autenticação (padrão: o melhor em comum com o servidor)",
     )
+
+
+def _history_options(parser: argparse.ArgumentParser) -> None:
+    """Whether and how the result is recorded for condition 2."""
     parser.add_argument(
         "--sender-id", type=_int_arg, metavar="ID", help="id do remetente no ERP (remetente_email)"
     )
@@ -121,10 +144,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "que o audit usa: CARTEIRO_DB_URL, secrets.toml ou o de demonstração)"
         ),
     )
-    parser.add_argument(
-        "--no-record", action="store_true", help="não grava o resultado no histórico"
+    record = parser.add_mutually_exclusive_group()
+    record.add_argument(
+        "--record", dest="record", action="store_true", default=True,
+        help="grava o resultado no histórico que a condição 2 lê (padrão)",
     )
-    parser.set_defaults(func=run)
+    record.add_argument(
+        "--no-record", dest="record", action="store_false",
+        help="não grava o resultado no histórico (o teste não conta para a condição 2)",
+    )
+    parser.add_argument(
+        "--confirm-reach-failure", action="store_true",
+        help=(
+            "se o servidor não for alcançado (nome não encontrado, conexão recusada, tempo "
+            "esgotado), confirma que a falha reflete o remetente do ERP, e não a rede desta "
+            "máquina: ela passa a contar para a condição 2. Sem esta opção, a falha fica no "
+            "histórico, mas não conta"
+        ),
+    )
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -141,6 +178,9 @@ def run(args: argparse.Namespace) -> int:
     _tolerate_unencodable(sys.stdout)
     _tolerate_unencodable(sys.stderr)
     try:
+        if args.confirm_reach_failure and not args.record:
+            raise ValueError("--confirm-reach-failure só vale para um resultado gravado: "
+                             "tire o --no-record.")
         password = _password(args)
         if args.user and password is None:
             raise ValueError(
@@ -170,8 +210,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"carteiro {COMMAND}: cancelado.", file=sys.stderr)
         return EXIT_USAGE
     print_report(result, sys.stdout)
-    if not args.no_record:
-        _record(result, args.source, args.sender_id)
+    if args.record:
+        _record(result, args.source, args.sender_id, args.confirm_reach_failure)
+    else:
+        print("\nResultado não gravado (--no-record): não conta para a condição 2.")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -184,16 +226,36 @@ def _default_source() -> str:
         return MANUAL_SOURCE
 
 
-def _record(result: SmtpTestResult, source: str | None, sender_id: int | None) -> None:
+def _record(result: SmtpTestResult, source: str | None, sender_id: int | None,
+            confirm_reach_failure: bool) -> None:
     source = source or _default_source()
     try:
         store = StateStore()
-        store.record_sender_test(result, source=source, sender_id=sender_id)
-    except (OSError, sqlite3.Error) as error:
+        record = store.record_sender_test(result, source=source, sender_id=sender_id,
+                                          reach_confirmed=confirm_reach_failure)
+    except (OSError, sqlite3.Error, CarteiroError) as error:
         print(f"Aviso: o resultado não foi gravado no histórico ({error}).", file=sys.stderr)
         return
     who = f"remetente {sender_id}" if sender_id is not None else "teste avulso"
     print(f"\nResultado gravado no histórico ({who}, origem {source_key(source)}).")
+    print(f"Condição 2: {condition_2_note(record)}")
+
+
+def condition_2_note(record: RecordedTest) -> str:
+    """Whether a recorded test counts for condition 2, from when, and what to do if not."""
+    from carteiro.views.sender_test import condition_2_label
+
+    label = condition_2_label(record)
+    if record.sender_id is None:
+        return f"{label} (informe --sender-id para testar um remetente do ERP)."
+    if record.awaits_confirmation:
+        return (f"{label} (o servidor não foi alcançado, o que pode ser a rede desta máquina). "
+                "Se a falha reflete o remetente do ERP, confirme no painel (Configuração > "
+                "Testar remetente) ou teste de novo com --confirm-reach-failure.")
+    if record.ok:
+        return f"{label} (o teste bem-sucedido limpa falhas anteriores)."
+    return (f"{label}: as faturas deste remetente com envio a partir desse dia contam como sem "
+            "aviso.")
 
 
 def _tolerate_unencodable(stream: TextIO) -> None:

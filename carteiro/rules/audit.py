@@ -9,15 +9,17 @@ from carteiro.erp.source import DataSource
 from carteiro.period import Period
 from carteiro.rules.catalogue import CONDITIONS_IN_WORDS
 from carteiro.rules.engine import Audit, evaluate
+from carteiro.rules.sender_tests import FailingSince
 
 Progress = Callable[[str], None]
 
 
-def failed_senders(source: DataSource) -> frozenset[int]:
-    """Senders whose latest recorded test (Carteiro's own state store) failed."""
+def failing_senders(source: DataSource) -> FailingSince:
+    """Senders whose latest counting test (Carteiro's own state store) failed, with the day
+    that test speaks from."""
     from carteiro.sender.history import StateStore, source_key
 
-    return StateStore().failed_sender_ids(source_key(source.url))
+    return StateStore().failing_since(source_key(source.url))
 
 
 def run_audit(source: DataSource, period: Period, progress: Progress | None = None) -> Audit:
@@ -27,4 +29,4 @@ def run_audit(source: DataSource, period: Period, progress: Progress | None = No
     data = load_data(source.url, period, progress=progress)
     if progress:
         progress(f"Avaliando as {CONDITIONS_IN_WORDS}…")
-    return evaluate(data, period, failed_senders(source))
+    return evaluate(data, period, failing_senders(source))

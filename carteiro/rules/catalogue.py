@@ -47,7 +47,7 @@ REASONS: Final[tuple[Reason, ...]] = (
         "Remetente indisponível",
         "Remetente da forma de cobrança disponível",
         "O remetente de e-mail da forma de cobrança não existe, está inativo ou falhou no "
-        "último teste de envio.",
+        "último teste de envio que conta (a fatura tem envio a partir do dia do teste).",
         "Configuração > Geral > Remetente de Email > Ações > Testar",
         Scope.METHOD,
     ),

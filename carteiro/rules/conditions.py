@@ -19,9 +19,10 @@ import pandas as pd
 from carteiro.columns import Invoice, Method, Recipient, SendStatus, Service
 from carteiro.erp.dataset import DEFAULT_EXCLUDED_STATUSES, ErpData
 from carteiro.rules.catalogue import REASON_CODES
-from carteiro.rules.configuration import default_sender_id, sender_available
+from carteiro.rules.configuration import default_sender_id, sender_active
 from carteiro.rules.lookup import positions, take, take_as
 from carteiro.rules.masks import masks_of, primary_reasons, reason_lists
+from carteiro.rules.sender_tests import fires_on_or_after
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,23 @@ class MethodFacts:
     explicit_statuses: np.ndarray  # the method has its own «Status do Serviço para Envio»
 
 
-def method_facts(inv: pd.DataFrame, methods: pd.DataFrame, senders: pd.DataFrame) -> MethodFacts:
+def method_facts(inv: pd.DataFrame, methods: pd.DataFrame, senders: pd.DataFrame,
+                 rules: pd.DataFrame) -> MethodFacts:
     """Conditions 2–4 inputs. A rule fires when the invoice is open on its send date; the
     earliest rule (lowest offset) fires whenever any does, so only the first send date is
-    compared with the payment date."""
+    compared with the payment date. Condition 2 passes when the sender exists, is active,
+    and has no failed test that speaks for one of the invoice's firing send dates
+    (:mod:`carteiro.rules.sender_tests`)."""
     where = positions(inv[Invoice.METHOD_ID], methods[Method.ID])
     known = where >= 0
     default_id = default_sender_id(senders)
-    sender_ok = np.where(known, take(methods[Method.SENDER_AVAILABLE], where, False),
-                         sender_available(senders, default_id)).astype(bool)
+    active = np.where(known, take(methods[Method.SENDER_ACTIVE], where, False),
+                      sender_active(senders, default_id)).astype(bool)
+    # An invoice without a known billing method has no rule, hence no send date a test could
+    # speak for: only its default sender's existence counts.
+    since = take(methods[Method.SENDER_FAILING_SINCE].to_numpy(dtype="datetime64[D]"), where,
+                 np.datetime64("NaT", "D")).astype("datetime64[D]")
+    sender_ok = active & ~fires_on_or_after(inv, rules, since)
     sender_ids = take_as(methods[Method.EFFECTIVE_SENDER_ID], where, "Int64")
     if default_id is not None:
         sender_ids[~known] = default_id
@@ -100,7 +109,7 @@ def evaluate_invoices(data: ErpData, methods: pd.DataFrame, senders: pd.DataFram
     """The invoices in scope (by id) with their sender, service status, one column per
     condition, the reason mask, ``eligible``, ``primary_reason`` and ``reasons``."""
     inv = data.invoices.sort_values(Invoice.ID, kind="stable").reset_index(drop=True)
-    facts = method_facts(inv, methods, senders)
+    facts = method_facts(inv, methods, senders, data.email_rules)
     inv[Invoice.SENDER_ID] = facts.sender_ids
 
     where = positions(inv[Invoice.SERVICE_ID], data.services[Service.ID])

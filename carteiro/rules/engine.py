@@ -15,7 +15,6 @@ through a table of every mask (:mod:`carteiro.rules.masks`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,6 +27,7 @@ from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.conditions import evaluate_invoices
 from carteiro.rules.configuration import evaluate_methods, evaluate_senders, routine_active
 from carteiro.rules.customers import evaluate_customers
+from carteiro.rules.sender_tests import FailingSince
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,13 @@ class Audit:
         )
 
 
-def evaluate(data: ErpData, period: Period, failed_sender_ids: Iterable[int] = ()) -> Audit:
-    """Evaluate the nine conditions for every invoice and customer in scope."""
-    senders = evaluate_senders(data.senders, failed_sender_ids)
+def evaluate(data: ErpData, period: Period, failing_since: FailingSince | None = None) -> Audit:
+    """Evaluate the nine conditions for every invoice and customer in scope.
+
+    ``failing_since``: sender id → the day its latest counting test, a failure, speaks from
+    (:meth:`carteiro.sender.history.StateStore.failing_since`); condition 2 then fails for
+    that sender's invoices with a firing send date on or after that day. None: no test."""
+    senders = evaluate_senders(data.senders, failing_since or {})
     methods = evaluate_methods(data, senders)
     active = routine_active(data.routines)
     invoices = evaluate_invoices(data, methods, senders, active)

@@ -1,21 +1,34 @@
 """Carteiro's own state store: a small SQLite file, never the ERP database.
 
 For now it keeps the history of sender tests («Remetente de Email > Testar»). Condition 2 of
-the audit (``sender_unavailable``) reads it: a sender whose latest recorded test failed is
-unavailable; a sender never tested is not; a later success clears an earlier failure.
+the audit (``sender_unavailable``) reads it through :meth:`StateStore.failing_since`.
+
+Which tests count for condition 2 (the contract: a test speaks only for the sender, and from
+its moment on):
+
+* a **success** counts: it clears an earlier failure;
+* a failure where the server **answered and refused** (``refused``: TLS certificate or
+  handshake, banner, EHLO, STARTTLS, AUTH, MAIL FROM, RCPT TO, DATA) counts;
+* a failure to **reach** the server at all (``unreachable``: the ``connect`` stage — name not
+  found, connection refused, timed out, no route) may be the network of the machine that runs
+  Carteiro: it is kept and shown, but counts only once the person who ran it confirms that it
+  reflects the ERP's sender (``reach_confirmed``). A server that accepted the TCP connection
+  and then closed it, stayed silent or refused the greeting has answered: that is ``refused``;
+* a test of a server typed by hand (no ERP sender id) never counts.
+
+Per sender, the **latest counting test decides** (by test time, then insertion): a failure
+makes the sender fail condition 2 from the day it speaks from; a success clears. An
+unconfirmed reach failure neither fails nor clears: what the latest counting test said still
+holds. A sender never tested (or only with unconfirmed reach failures) is not failed.
+
+The day a test speaks from is its date in the provider's time zone
+(:mod:`carteiro.localtime`, ``CARTEIRO_TIMEZONE``), fixed when the test is recorded.
 
 Location: the ``path`` argument, else the environment variable ``CARTEIRO_STATE_DB``, else
 ``state.sqlite`` in Carteiro's own folder (``.carteiro/`` of the checkout, git-ignored; see
-:func:`carteiro.erp.source.home_dir`).
-
-The file is private: Carteiro creates it 0600 (whatever the umask; SQLite gives its journal the
-same mode) and every folder it has to create for it 0700. A state file Carteiro recognises as
-its own is tightened to 0600 when found looser (earlier versions left it 0644); a folder that
-already exists is never changed (it may be the user's ``/tmp``). The file must be Carteiro's:
-``PRAGMA application_id`` says so, or, for files of earlier versions, the ``sender_test`` table;
-an empty file is adopted. A folder, a file that is not SQLite, or another program's SQLite
-database (the ERP's own file, say) is refused with one pt-BR line and left untouched: condition 2
-cannot be evaluated without the history, so the audit stops rather than guess.
+:func:`carteiro.erp.source.home_dir`). The file is private and must be Carteiro's
+(:mod:`carteiro.sender.state_file`); its schema is migrated on open
+(:mod:`carteiro.sender.history_schema`).
 
 Every call opens and closes its own connection, so one :class:`StateStore` can be shared by
 Streamlit's threads; SQLite's busy timeout serialises concurrent writers. The SMTP password is
@@ -26,78 +39,62 @@ database password from a URL.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from carteiro.erp.source import home_dir, redact_url
-from carteiro.errors import CarteiroError
+from carteiro.localtime import local_day
+from carteiro.sender.history_schema import (
+    COL_FAILED_STAGE,
+    COL_FAILURE_KIND,
+    COL_FROM,
+    COL_HOST,
+    COL_ID,
+    COL_MESSAGE,
+    COL_PORT,
+    COL_REACH_CONFIRMED,
+    COL_RECIPIENT,
+    COL_SECURITY,
+    COL_SENDER_ID,
+    COL_SOURCE,
+    COL_SPEAKS_FROM,
+    COL_SUCCESS,
+    COL_TESTED_AT,
+    COUNTS_SQL,
+    FAILURE_REFUSED,
+    FAILURE_UNREACHABLE,
+    SCHEMA_VERSION,
+    SENDER_TEST_COLUMNS,
+    TABLE_SENDER_TEST,
+    failure_kind,
+)
+from carteiro.sender.state_file import STATE_DB_ENV, connect, open_state_file
 
 if TYPE_CHECKING:
     from carteiro.sender.smtp import SmtpTestResult
 
+__all__ = [
+    "COL_FAILED_STAGE", "COL_FAILURE_KIND", "COL_FROM", "COL_HOST", "COL_ID", "COL_MESSAGE",
+    "COL_PORT", "COL_REACH_CONFIRMED", "COL_RECIPIENT", "COL_SECURITY", "COL_SENDER_ID",
+    "COL_SOURCE", "COL_SPEAKS_FROM", "COL_SUCCESS", "COL_TESTED_AT", "COL_COUNTS",
+    "COL_DECIDES", "FAILURE_REFUSED", "FAILURE_UNREACHABLE", "HISTORY_COLUMNS",
+    "SCHEMA_VERSION", "SENDER_TEST_COLUMNS", "STATE_DB_ENV", "StateStore", "RecordedTest",
+    "failure_kind", "source_key",
+]  # fmt: skip
 
-STATE_DB_ENV = "CARTEIRO_STATE_DB"
-BUSY_TIMEOUT_SECONDS = 30.0
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x43525452  # "CRTR": PRAGMA application_id of Carteiro's state files
+# Derived columns of the history frame (not stored).
+COL_COUNTS = "counts"  # the test counts for condition 2
+COL_DECIDES = "decides"  # it is the latest counting test of its sender: it decides
 
-TABLE_SENDER_TEST = "sender_test"
-
-# Columns of the sender-test history (SQLite table and DataFrame alike).
-COL_TESTED_AT = "tested_at"
-COL_SOURCE = "source"
-COL_SENDER_ID = "sender_id"
-COL_HOST = "host"
-COL_PORT = "port"
-COL_SECURITY = "security"
-COL_FROM = "from_addr"
-COL_RECIPIENT = "recipient"
-COL_SUCCESS = "success"
-COL_FAILED_STAGE = "failed_stage"
-COL_MESSAGE = "message"
-
-SENDER_TEST_COLUMNS: tuple[str, ...] = (
-    COL_TESTED_AT,
-    COL_SOURCE,
-    COL_SENDER_ID,
-    COL_HOST,
-    COL_PORT,
-    COL_SECURITY,
-    COL_FROM,
-    COL_RECIPIENT,
-    COL_SUCCESS,
-    COL_FAILED_STAGE,
-    COL_MESSAGE,
-)
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE_SENDER_TEST} (
-    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
-    {COL_TESTED_AT}    TEXT    NOT NULL,  -- UTC, ISO 8601 with microseconds: sorts as text
-    {COL_SOURCE}       TEXT    NOT NULL,  -- the ERP database, password removed
-    {COL_SENDER_ID}    INTEGER,           -- NULL: typed by hand, not an ERP sender
-    {COL_HOST}         TEXT    NOT NULL,
-    {COL_PORT}         INTEGER NOT NULL,
-    {COL_SECURITY}     TEXT    NOT NULL,
-    {COL_FROM}         TEXT    NOT NULL,
-    {COL_RECIPIENT}    TEXT    NOT NULL,
-    {COL_SUCCESS}      INTEGER NOT NULL,
-    {COL_FAILED_STAGE} TEXT,
-    {COL_MESSAGE}      TEXT    NOT NULL
-);
-CREATE INDEX IF NOT EXISTS {TABLE_SENDER_TEST}_latest
-    ON {TABLE_SENDER_TEST} ({COL_SOURCE}, {COL_SENDER_ID}, {COL_TESTED_AT});
-PRAGMA user_version = {SCHEMA_VERSION};
-PRAGMA application_id = {APPLICATION_ID};
-"""
+HISTORY_COLUMNS: tuple[str, ...] = (COL_ID, *SENDER_TEST_COLUMNS, COL_COUNTS, COL_DECIDES)
 
 def source_key(url: str) -> str:
     """Identify an ERP database without its password (how the history stores its source).
@@ -116,88 +113,80 @@ def _default_path() -> Path:
     return Path(env) if env else home_dir() / "state.sqlite"
 
 
+def _utc(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
 def _utc_iso(text: str) -> str:
     """Normalise a timestamp to UTC ISO 8601 with microseconds, so text order is time order."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return _utc(text).isoformat(timespec="microseconds")
 
 
-# The state file: private, Carteiro's own, one line when it cannot be used -----------------------
-def _make_folders(folder: Path) -> None:
-    """Create ``folder`` and its missing parents, each 0700; existing folders stay as they are."""
-    missing: list[Path] = []
-    current = folder
-    while not current.exists() and current != current.parent:
-        missing.append(current)
-        current = current.parent
-    try:
-        for each in reversed(missing):
-            each.mkdir(mode=0o700, exist_ok=True)
-            each.chmod(0o700)  # mkdir's mode passes through the umask
-    except OSError as err:
-        raise CarteiroError(
-            f"não foi possível criar a pasta {folder} do arquivo de estado do Carteiro: "
-            f"{err.strerror or err}"
-        ) from None
-    if not folder.is_dir():
-        raise CarteiroError(
-            f"{folder} não é uma pasta: o arquivo de estado do Carteiro não pode ficar nela — "
-            f"aponte {STATE_DB_ENV} para um arquivo numa pasta"
-        )
+@dataclass(frozen=True)
+class RecordedTest:
+    """One recorded test, as condition 2 reads it."""
+
+    test_id: int
+    sender_id: int | None
+    ok: bool
+    tested_at: dt.datetime  # UTC
+    day: dt.date  # the day it speaks from (provider's time zone)
+    failure_kind: str | None  # FAILURE_REFUSED, FAILURE_UNREACHABLE; None on success
+    reach_confirmed: bool  # a reach failure confirmed as the ERP's sender's
+
+    @property
+    def unreachable(self) -> bool:
+        return self.failure_kind == FAILURE_UNREACHABLE
+
+    @property
+    def counts(self) -> bool:
+        """Whether it counts for condition 2 (see the module docstring)."""
+        return self.sender_id is not None and (not self.unreachable or self.reach_confirmed)
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """A reach failure of an ERP sender that nobody confirmed yet."""
+        return self.sender_id is not None and self.unreachable and not self.reach_confirmed
 
 
-def _create_private(path: Path) -> bool:
-    """Create ``path`` empty with mode 0600 (True), or leave an existing file alone (False)."""
-    if path.is_dir():
-        raise CarteiroError(
-            f"o arquivo de estado do Carteiro {path} é uma pasta — aponte {STATE_DB_ENV} para "
-            f"um arquivo (ex.: {path / 'state.sqlite'})"
-        )
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    except OSError as err:
-        raise CarteiroError(
-            f"não foi possível criar o arquivo de estado do Carteiro {path}: "
-            f"{err.strerror or err}"
-        ) from None
-    try:
-        os.fchmod(descriptor, 0o600)  # os.open's mode passes through the umask
-    finally:
-        os.close(descriptor)
-    return True
+_RECORD_COLUMNS = (COL_ID, COL_SENDER_ID, COL_SUCCESS, COL_TESTED_AT, COL_SPEAKS_FROM,
+                   COL_FAILURE_KIND, COL_REACH_CONFIRMED)
 
 
-def _is_ours(con: sqlite3.Connection) -> bool:
-    """A Carteiro state file: its application id, or (earlier versions) the history table, or
-    nothing in it yet."""
-    application_id = con.execute("PRAGMA application_id").fetchone()[0]
-    if application_id == APPLICATION_ID:
-        return True
-    tables = {row[0] for row in con.execute(
-        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    return application_id == 0 and (not tables or TABLE_SENDER_TEST in tables)
+def _record(row: tuple[object, ...]) -> RecordedTest:
+    test_id, sender_id, success, tested_at, day, kind, confirmed = row
+    moment = _utc(str(tested_at))
+    return RecordedTest(
+        test_id=int(test_id),  # type: ignore[call-overload]
+        sender_id=None if sender_id is None else int(sender_id),  # type: ignore[call-overload]
+        ok=bool(success),
+        tested_at=moment,
+        # a row without its day (written by an older Carteiro after the migration): compute it
+        day=dt.date.fromisoformat(str(day)) if day else local_day(moment),
+        failure_kind=None if success else str(kind or FAILURE_REFUSED),
+        reach_confirmed=bool(confirmed),
+    )
 
 
-def _failure(path: Path, err: sqlite3.Error) -> str:
-    """One pt-BR line for an SQLite error on the state file."""
-    text = str(err)
-    if re.search(r"not a database|encrypted|malformed", text, re.I):
-        return (f"o arquivo de estado do Carteiro {path} não é um banco SQLite válido — mova-o "
-                f"ou aponte {STATE_DB_ENV} para outro arquivo")
-    if re.search(r"readonly|read-only", text, re.I):
-        return (f"o arquivo de estado do Carteiro {path} não pode ser gravado (somente "
-                "leitura) — confira as permissões do arquivo e da pasta")
-    if re.search(r"locked|busy", text, re.I):
-        return (f"o arquivo de estado do Carteiro {path} está bloqueado por outro programa — "
-                "tente de novo em instantes")
-    if re.search(r"unable to open", text, re.I):
-        return (f"não foi possível abrir o arquivo de estado do Carteiro {path} — confira o "
-                "caminho e as permissões")
-    return f"erro no arquivo de estado do Carteiro {path}: {text.splitlines()[0] if text else ''}"
+def _latest_sql(counting_only: bool, one_sender: bool) -> str:
+    """The latest test per sender of one source (only counting tests, or any)."""
+    where = f"{COL_SOURCE} = ? AND {COL_SENDER_ID} IS NOT NULL"
+    if counting_only:
+        where += f" AND {COUNTS_SQL}"
+    if one_sender:
+        where += f" AND {COL_SENDER_ID} = ?"
+    columns = ", ".join(_RECORD_COLUMNS)
+    return f"""
+        SELECT {columns} FROM (
+            SELECT {columns}, ROW_NUMBER() OVER (
+                PARTITION BY {COL_SENDER_ID} ORDER BY {COL_TESTED_AT} DESC, {COL_ID} DESC
+            ) AS position
+            FROM {TABLE_SENDER_TEST} WHERE {where}
+        ) WHERE position = 1
+    """
 
 
 class StateStore:
@@ -205,34 +194,24 @@ class StateStore:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else _default_path()
-        _make_folders(self.path.parent)
-        created = _create_private(self.path)
-        with self._connect() as con:
-            if not _is_ours(con):
-                raise CarteiroError(
-                    f"{self.path} não é o arquivo de estado do Carteiro: é um banco SQLite de "
-                    f"outro programa, e o Carteiro não grava nele — aponte {STATE_DB_ENV} para "
-                    "outro arquivo"
-                )
-            con.executescript(_SCHEMA)
-        if not created and self.path.stat().st_mode & 0o077:
-            with suppress(OSError):  # someone else's file: leave it
-                self.path.chmod(0o600)
+        open_state_file(self.path)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection per call, committed on success and always closed; an SQLite
-        failure becomes one pt-BR line naming the file."""
-        try:
-            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)) as con, con:
-                yield con
-        except sqlite3.Error as err:
-            raise CarteiroError(_failure(self.path, err)) from None
+        """A fresh connection per call (see :func:`carteiro.sender.state_file.connect`)."""
+        with connect(self.path) as con:
+            yield con
 
-    def record_sender_test(
-        self, result: SmtpTestResult, *, source: str, sender_id: int | None
-    ) -> None:
-        """Append one test result to the history (never the password: it is not in ``result``)."""
+    def record_sender_test(self, result: SmtpTestResult, *, source: str, sender_id: int | None,
+                           reach_confirmed: bool = False) -> RecordedTest:
+        """Append one test result to the history (never the password: it is not in ``result``).
+
+        ``reach_confirmed`` says the person who ran it confirms that a reach failure reflects
+        the ERP's sender (ignored for any other result). Returns the record as condition 2
+        reads it. Raises :class:`~carteiro.errors.CarteiroError` for an unknown
+        ``CARTEIRO_TIMEZONE`` (nothing is written then).
+        """
+        kind = failure_kind(result)
         row = {
             COL_TESTED_AT: _utc_iso(result.started_at),
             COL_SOURCE: source_key(source),
@@ -245,55 +224,102 @@ class StateStore:
             COL_SUCCESS: int(result.ok),
             COL_FAILED_STAGE: result.failed_stage,
             COL_MESSAGE: result.message,
+            COL_SPEAKS_FROM: local_day(_utc(result.started_at)).isoformat(),
+            COL_FAILURE_KIND: kind,
+            COL_REACH_CONFIRMED: (int(reach_confirmed) if kind == FAILURE_UNREACHABLE
+                                  else None),
         }
         columns = ", ".join(row)
         marks = ", ".join(f":{name}" for name in row)
         with self._connect() as con:
-            con.execute(f"INSERT INTO {TABLE_SENDER_TEST} ({columns}) VALUES ({marks})", row)
+            cursor = con.execute(
+                f"INSERT INTO {TABLE_SENDER_TEST} ({columns}) VALUES ({marks})", row)
+            test_id = cursor.lastrowid
+        record = self.test(int(test_id or 0))
+        assert record is not None
+        return record
 
-    def failed_sender_ids(self, source: str) -> frozenset[int]:
-        """Senders of ``source`` whose latest recorded test failed (never tested: not failed)."""
-        sql = f"""
-            SELECT {COL_SENDER_ID}, {COL_SUCCESS} FROM (
-                SELECT {COL_SENDER_ID}, {COL_SUCCESS}, ROW_NUMBER() OVER (
-                    PARTITION BY {COL_SENDER_ID} ORDER BY {COL_TESTED_AT} DESC, id DESC
-                ) AS position
-                FROM {TABLE_SENDER_TEST}
-                WHERE {COL_SOURCE} = ? AND {COL_SENDER_ID} IS NOT NULL
-            ) WHERE position = 1 AND {COL_SUCCESS} = 0
-        """
+    def test(self, test_id: int) -> RecordedTest | None:
+        """One recorded test by its id (None when there is none)."""
+        sql = (f"SELECT {', '.join(_RECORD_COLUMNS)} FROM {TABLE_SENDER_TEST} "
+               f"WHERE {COL_ID} = ?")
         with self._connect() as con:
-            rows = con.execute(sql, (source_key(source),)).fetchall()
-        return frozenset(int(sender_id) for sender_id, _ in rows)
+            row = con.execute(sql, (int(test_id),)).fetchone()
+        return None if row is None else _record(row)
+
+    def confirm_reach_failure(self, test_id: int) -> RecordedTest | None:
+        """Confirm that the reach failure ``test_id`` reflects the ERP's sender, so it counts
+        for condition 2. Only an unconfirmed reach failure of an ERP sender changes; returns
+        the record when it did, else None."""
+        sql = (
+            f"UPDATE {TABLE_SENDER_TEST} SET {COL_REACH_CONFIRMED} = 1 WHERE {COL_ID} = ? AND "
+            f"{COL_SUCCESS} = 0 AND {COL_FAILURE_KIND} = '{FAILURE_UNREACHABLE}' AND "
+            f"{COL_SENDER_ID} IS NOT NULL AND COALESCE({COL_REACH_CONFIRMED}, 0) = 0"
+        )
+        with self._connect() as con:
+            changed = con.execute(sql, (int(test_id),)).rowcount
+        return self.test(test_id) if changed else None
+
+    def deciding_tests(self, source: str) -> dict[int, RecordedTest]:
+        """Per sender of ``source``, its latest test that counts for condition 2."""
+        with self._connect() as con:
+            rows = con.execute(_latest_sql(True, False), (source_key(source),)).fetchall()
+        return {int(row[1]): _record(row) for row in rows}
+
+    def latest_test(self, source: str, sender_id: int) -> RecordedTest | None:
+        """The latest test of one sender of ``source``, whether it counts or not."""
+        with self._connect() as con:
+            row = con.execute(_latest_sql(False, True),
+                              (source_key(source), int(sender_id))).fetchone()
+        return None if row is None else _record(row)
+
+    def failing_since(self, source: str) -> dict[int, dt.date]:
+        """Senders of ``source`` whose latest counting test failed, with the day it speaks
+        from: condition 2 fails for their invoices with a firing send date on or after it.
+        Never tested, or only unconfirmed reach failures: not failed."""
+        return {sender: record.day for sender, record in self.deciding_tests(source).items()
+                if not record.ok}
 
     def recent_sender_tests(
         self, source: str, sender_id: int | None = None, limit: int = 20
     ) -> pd.DataFrame:
         """The latest ``limit`` tests of ``source`` (of one sender if given), newest first.
 
-        ``tested_at`` is a UTC datetime, ``sender_id`` a nullable integer, ``success`` a bool.
+        Columns :data:`HISTORY_COLUMNS`: ``tested_at`` is a UTC datetime, ``speaks_from`` a
+        date, ``sender_id`` a nullable integer, ``success``, ``reach_confirmed``, ``counts``
+        and ``decides`` bools.
         """
+        key = source_key(source)
         where = f"{COL_SOURCE} = ?"
-        params: list[object] = [source_key(source)]
+        params: list[object] = [key]
         if sender_id is not None:
             where += f" AND {COL_SENDER_ID} = ?"
             params.append(sender_id)
+        counts = f"({COL_SENDER_ID} IS NOT NULL AND {COUNTS_SQL})"
+        deciding = f"{COL_ID} IN (SELECT {COL_ID} FROM ({_latest_sql(True, False)}))"
+        stored = ", ".join((COL_ID, *SENDER_TEST_COLUMNS))
         sql = (
-            f"SELECT {', '.join(SENDER_TEST_COLUMNS)} FROM {TABLE_SENDER_TEST} WHERE {where} "
-            f"ORDER BY {COL_TESTED_AT} DESC, id DESC LIMIT ?"
+            f"SELECT {stored}, {counts}, {deciding} FROM {TABLE_SENDER_TEST} WHERE {where} "
+            f"ORDER BY {COL_TESTED_AT} DESC, {COL_ID} DESC LIMIT ?"
         )
         with self._connect() as con:
-            rows = con.execute(sql, [*params, max(0, int(limit))]).fetchall()
+            rows = con.execute(sql, [key, *params, max(0, int(limit))]).fetchall()
         return _history_frame(rows)
 
 
 def _history_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=list(SENDER_TEST_COLUMNS))
+    frame = pd.DataFrame.from_records(rows, columns=list(HISTORY_COLUMNS))
     return frame.assign(
         **{
+            COL_ID: frame[COL_ID].astype("int64"),
             COL_TESTED_AT: pd.to_datetime(frame[COL_TESTED_AT], utc=True, format="ISO8601"),
+            COL_SPEAKS_FROM: pd.to_datetime(frame[COL_SPEAKS_FROM], format="ISO8601").dt.date,
             COL_SENDER_ID: frame[COL_SENDER_ID].astype("Int64"),
             COL_PORT: frame[COL_PORT].astype("int64"),
             COL_SUCCESS: frame[COL_SUCCESS].astype(bool),
+            COL_FAILURE_KIND: frame[COL_FAILURE_KIND].astype("string"),
+            COL_REACH_CONFIRMED: frame[COL_REACH_CONFIRMED].fillna(0).astype(bool),
+            COL_COUNTS: frame[COL_COUNTS].astype(bool),
+            COL_DECIDES: frame[COL_DECIDES].astype(bool),
         }
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from carteiro.columns import Invoice, Method, RoutineIn, RuleIn, Sender, SendStatus
@@ -15,6 +16,7 @@ from carteiro.rules.engine import Audit
 from carteiro.sender.settings import SECURITY_LABELS
 from carteiro.views.coverage import Breakdown, breakdown
 from carteiro.views.labels import (
+    YES_NO,
     icons,
     invoice_method_labels,
     joined,
@@ -94,6 +96,13 @@ SENDER_HEADERS: Final[dict[str, str]] = {
 }
 
 
+def _failed_on(senders: pd.DataFrame) -> np.ndarray:
+    """«Sim, em 29/11/2026» (the day the latest counting test failed) or «Não»."""
+    day = pd.to_datetime(senders[Sender.FAILING_SINCE]).dt.strftime("%d/%m/%Y")
+    return np.where(senders[Sender.LAST_TEST_FAILED].to_numpy(dtype=bool),
+                    ("Sim, em " + day.fillna("—")).to_numpy(dtype=object), YES_NO[False])
+
+
 def senders_view(audit: Audit) -> pd.DataFrame:
     senders = audit.senders
     methods = audit.billing_methods
@@ -110,7 +119,7 @@ def senders_view(audit: Audit) -> pd.DataFrame:
         SenderRow.FROM_ADDRESS: senders[Sender.FROM_ADDRESS].astype("string").to_numpy(),
         SenderRow.IS_DEFAULT: yes_no(senders[Sender.IS_DEFAULT]).to_numpy(),
         SenderRow.ACTIVE: yes_no(senders[Sender.ACTIVE]).to_numpy(),
-        SenderRow.LAST_TEST_FAILED: yes_no(senders[Sender.LAST_TEST_FAILED]).to_numpy(),
+        SenderRow.LAST_TEST_FAILED: _failed_on(senders),
         SenderRow.AVAILABLE: icons(senders[Sender.AVAILABLE]),
         SenderRow.USED_BY: senders[Sender.ID].astype("Int64").map(used).astype("string")
         .fillna("—").to_numpy(),

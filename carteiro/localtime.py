@@ -1,0 +1,39 @@
+"""The provider's time zone: the day a moment falls on, as the provider's staff count days.
+
+A sender test is stored with its UTC moment; the day it speaks from (condition 2) is that
+moment's date in the provider's time zone, and the dashboard shows moments in it. Default
+``America/Sao_Paulo``; another IANA name (``America/Manaus``, ``America/Rio_Branco``…) comes
+from the environment variable ``CARTEIRO_TIMEZONE``. An unknown name is a
+:class:`~carteiro.errors.CarteiroError` with one pt-BR line, never a silent fallback: a wrong
+day would move what a failed test blocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from carteiro.errors import CarteiroError
+
+TIMEZONE_ENV = "CARTEIRO_TIMEZONE"
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
+
+
+def provider_timezone() -> ZoneInfo:
+    """The provider's time zone (``CARTEIRO_TIMEZONE``, else ``America/Sao_Paulo``)."""
+    name = os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise CarteiroError(
+            f"Fuso horário desconhecido em {TIMEZONE_ENV}: {name!r}. Use um nome da base IANA, "
+            f"como {DEFAULT_TIMEZONE}."
+        ) from None
+
+
+def local_day(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
+    """The day ``moment`` falls on in the provider's time zone (a naive moment is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone or provider_timezone()).date()
