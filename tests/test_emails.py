@@ -212,3 +212,17 @@ def hostile_fields(draw: st.DrawFn) -> str | None:
 def test_field_validity_agrees_with_the_definition_on_hostile_separators(fields):
     series = pd.Series(fields, dtype=object)
     assert field_validity(series).tolist() == [_reference(f) for f in fields]
+
+
+def test_blob_addresses_are_read_as_text_like_the_library_would() -> None:
+    """A BLOB e-mail column (bytes) is decoded as UTF-8, invalid bytes replaced; the verdict is
+    the library's on that text, and the column shown is the same text."""
+    from carteiro.erp.emails import text_column
+
+    raw = pd.Series([b"ana@exemplo.com", b"\xff@", "bia@exemplo.com", None], dtype=object)
+    text = text_column(raw)
+    assert text.tolist()[:3] == ["ana@exemplo.com", "\ufffd@", "bia@exemplo.com"]
+    assert text.isna().tolist() == [False, False, False, True]
+    assert field_validity(raw).tolist() == [
+        library_accepts("ana@exemplo.com"), library_accepts("\ufffd@"),
+        library_accepts("bia@exemplo.com"), False]

@@ -52,7 +52,7 @@ from carteiro.columns import (
     Service,
     ServiceStatus,
 )
-from carteiro.erp.emails import field_validity
+from carteiro.erp.emails import field_validity, text_column
 from carteiro.erp.normalise import (
     Labels,
     RowLabels,
@@ -195,7 +195,7 @@ def _recipients(raw: pd.DataFrame, customers: pd.DataFrame, log: ProblemLog,
     allows = parse_flags(frame[Recipient.ALLOWS_EMAIL], log=log, table="recipients",
                          column="permite_enviar_email", ids=labels)
     frame[Recipient.ALLOWS_EMAIL] = allows.fillna(False).astype(bool)
-    frame[Recipient.EMAIL] = frame[Recipient.EMAIL].astype("string")
+    frame[Recipient.EMAIL] = text_column(frame[Recipient.EMAIL])
     if valid_email is None:
         frame[Recipient.VALID_EMAIL] = field_validity(frame[Recipient.EMAIL])
     else:

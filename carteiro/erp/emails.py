@@ -62,6 +62,24 @@ def library_accepts(address: str) -> bool:
     return True
 
 
+def as_text(value: object) -> str:
+    """A value of a text column as text: bytes (a BLOB column) decoded as UTF-8, an invalid
+    sequence replaced (so such an address is invalid, as the library would say of the bytes)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def text_column(values: pd.Series) -> pd.Series:
+    """A column as pandas strings, bytes decoded by :func:`as_text` (nulls stay null)."""
+    try:
+        return values.astype("string")
+    except UnicodeError:
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        text = pd.array([as_text(u) for u in uniques], dtype="string")
+        return pd.Series(text.take(codes, allow_fill=True), index=values.index)
+
+
 def _encodable(text: str) -> str:
     """``text`` with each lone surrogate (no UTF-8 for it) as NUL: the library rejects every
     address holding either, and neither separates nor surrounds addresses."""
@@ -75,7 +93,7 @@ def _strings(values: pd.Series) -> pa.Array:
         array = pa.array(values.astype("string[pyarrow]").array)
     except (UnicodeError, pa.ArrowException):
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-        fixed = pa.array([_encodable(str(u)) for u in uniques], type=pa.string())
+        fixed = pa.array([_encodable(as_text(u)) for u in uniques], type=pa.string())
         array = fixed.take(pa.array(codes, mask=codes < 0))
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
