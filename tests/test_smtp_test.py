@@ -126,6 +126,20 @@ def test_plain_with_auth_delivers_and_warns() -> None:
     assert auth.mechanisms  # AUTH really happened
 
 
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_non_ascii_password_is_sent_as_utf8(mechanism: str) -> None:
+    """A password with accents is sent as UTF-8 (RFC 4616; what ERPs and mail clients send), so
+    the test checks the real password instead of failing on this side."""
+    password = "Çedilha-São€ção"
+    auth = Authenticator(password=password)
+    with smtp_server(authenticator=auth, auth_require_tls=False) as (server, handler):
+        result = smtp(server.port, "nenhuma", user=SMTP_USER, password=password,
+                      auth_mechanism=mechanism)
+    assert_delivered(result, handler)
+    assert auth.mechanisms == [mechanism]
+    assert password not in json.dumps(result.to_dict(), ensure_ascii=False)
+
+
 def test_starttls_with_auth_delivers_with_verified_certificate(
     pki: Pki, server_tls: ssl.SSLContext
 ) -> None:

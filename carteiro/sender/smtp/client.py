@@ -9,6 +9,9 @@ the stages and keep the transcript. SMTP is not re-implemented.
   (TCP) and ``banner``, so "the port is open but TLS fails" is told apart from "the port is
   closed". For STARTTLS the handshake belongs to the ``starttls`` stage (see the dialogue).
 * Each network operation waits at most the timeout, and never past the test's deadline.
+* Credentials are sent as UTF-8, not ASCII only (smtplib's default): RFC 4616 defines PLAIN
+  over UTF-8, and ERPs and mail clients send LOGIN and CRAM-MD5 the same way, so a password
+  with an accent tests what the ERP really sends instead of failing here.
 * Everything the client sends during AUTH is a secret: its lines reach the transcript as
   ``***`` and each of them (and what it decodes to) is added to the redactor, so a server that
   echoes it back — in a reply, in an error — is redacted too, whatever the mechanism (the
@@ -17,9 +20,14 @@ the stages and keep the transcript. SMTP is not re-implemented.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hmac
+import smtplib
 import socket
 import ssl
+from collections.abc import Callable
+from email.base64mime import body_encode
 
 from carteiro.sender.smtp.limits import Deadline, TranscriptTooLarge
 from carteiro.sender.smtp.result import STAGE_BANNER, STAGE_TLS
@@ -124,3 +132,38 @@ class TracingSMTP(BoundedSMTP):
         if words[0].upper() == "AUTH" and len(words) >= 2:
             return " ".join(words[:2] + ([REDACTED] if len(words) > 2 else []))
         return REDACTED
+
+    def auth(self, mechanism: str, authobject: Callable[..., str | None], *,
+             initial_response_ok: bool = True) -> tuple[int, bytes]:
+        """smtplib's AUTH exchange with the responses encoded as UTF-8 (see the module
+        docstring); the same commands, challenges and checks otherwise."""
+        mechanism = mechanism.upper()
+        initial = authobject() if initial_response_ok else None
+        # smtplib's auth_login reads _auth_challenge_count to tell the user from the password
+        if initial is not None:
+            code, reply = self.docmd("AUTH", f"{mechanism} {_b64(initial)}")
+            self._auth_challenge_count = 1
+        else:
+            code, reply = self.docmd("AUTH", mechanism)
+            self._auth_challenge_count = 0
+        while code == 334:
+            self._auth_challenge_count += 1
+            answer = authobject(base64.decodebytes(reply))
+            code, reply = self.docmd(_b64(answer or ""))
+            if self._auth_challenge_count > smtplib._MAXCHALLENGE:  # type: ignore[attr-defined]
+                raise smtplib.SMTPException(
+                    f"Server AUTH mechanism infinite loop. Last response: {(code, reply)!r}")
+        if code in (235, 503):
+            return code, reply
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def auth_cram_md5(self, challenge: bytes | None = None) -> str | None:
+        """CRAM-MD5 keyed with the password's UTF-8 bytes."""
+        if challenge is None:
+            return None
+        digest = hmac.HMAC(str(self.password).encode("utf-8"), challenge, "md5").hexdigest()
+        return f"{self.user} {digest}"
+
+
+def _b64(text: str) -> str:
+    return body_encode(text.encode("utf-8"), eol="")

@@ -299,11 +299,6 @@ def error_message(p: Params, stage: str, exc: BaseException, deadline: Deadline)
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         return refusal_message(p, stage, exc.smtp_code, decode(exc.smtp_error))
-    if stage == STAGE_AUTH and find_cause(exc, UnicodeEncodeError) is not None:
-        return (
-            "O usuário ou a senha têm acentos ou outros caracteres fora do ASCII, que a "
-            "autenticação SMTP deste teste não consegue enviar. Confira se estão corretos."
-        )
     if find_cause(exc, TimeoutError) is not None:
         if _expects_implicit_tls(p, stage, deadline):
             return _implicit_tls_hint(p)
