@@ -332,3 +332,20 @@ def test_corrections_commute(write_db):
     a = evaluate(forward, MARCH).invoices["reason_mask"].to_numpy()
     b = evaluate(backward.data, MARCH).invoices["reason_mask"].to_numpy()
     assert np.array_equal(a, b)
+
+
+def test_a_correction_that_only_pays_off_after_another_is_recomputed(write_db, tmp_path):
+    """No sender at all, and a method naming one that does not exist: pointing that method
+    to the default gains nothing until a default sender exists."""
+    erp = Erp.baseline()
+    erp.rows["remetente_email"] = []
+    _method(erp, 2, "Carnê", sender=77, offsets=(-5, 0))
+    for cid in range(2, 5):
+        erp.customer(cid, method=2)
+    url = write_db(erp)
+    _, plan = _plan(url)
+    create, repoint = fix.CreateSender(), fix.RepointSender(sender_id=77)
+    assert plan.alone[repoint].customers == 0
+    assert [(s.correction, s.impact.customers) for s in plan.steps] == [(create, 1),
+                                                                        (repoint, 3)]
+    check_against_sql(Path(url.removeprefix("sqlite:///")), plan, tmp_path)
