@@ -315,7 +315,8 @@ def test_without_failure_keeps_the_rest_of_the_history():
     day = dt.date(2024, 3, 5)
     assert fix.without_failure({1: day, 2: day}, 1) == {2: day}
     assert fix.without_failure(frozenset({1, 2}), 2) == frozenset({1})
-    assert fix.without_failure((), 2) == frozenset()
+    assert fix.without_failure((), 2) == {}
+    assert fix.without_failure(None, 2) == {}
 
 
 def test_corrections_commute(write_db):

@@ -24,16 +24,24 @@ from typing import TextIO
 from carteiro import formatting as fmt
 from carteiro.cli.audit import progress
 from carteiro.erp.load import load_data
-from carteiro.erp.source import demo_db_path, resolve_source
+from carteiro.erp.source import DataSource, demo_db_path, resolve_source
 from carteiro.errors import CarteiroError
 from carteiro.export import to_machine_csv
 from carteiro.period import period_from_args
+from carteiro.plan.corrections import SenderTests
 from carteiro.plan.greedy import Plan, build_plan
 from carteiro.plan.simulator import Simulator
 from carteiro.plan.whatif import coverage
-from carteiro.rules.audit import failed_senders
+from carteiro.rules import audit as rules_audit
 from carteiro.rules.catalogue import CONDITIONS_IN_WORDS
 from carteiro.rules.engine import evaluate
+
+
+def sender_tests(source: DataSource) -> SenderTests:
+    """The sender-test history condition 2 reads, as ``run_audit`` reads it. (The branch that
+    dates failed tests renames ``failed_senders`` to ``failing_senders``: either is used.)"""
+    read = getattr(rules_audit, "failing_senders", None) or rules_audit.failed_senders
+    return read(source)
 
 
 def _customers(count: int) -> str:
@@ -80,10 +88,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
             progress(f"Banco de demonstração criado: {demo_db_path()}")
     say = progress if args.verbose else None
     data = load_data(source.url, period, progress=say)
-    sender_tests = failed_senders(source)
+    tests = sender_tests(source)
     if say:
         say(f"Avaliando as {CONDITIONS_IN_WORDS}…")
-    sim = Simulator(evaluate(data, period, sender_tests), sender_tests)
+    sim = Simulator(evaluate(data, period, tests), tests)
     if say:
         say("Simulando as correções…")
     plan = build_plan(sim)

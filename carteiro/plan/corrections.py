@@ -46,14 +46,17 @@ from carteiro.erp.dataset import BILLING_ROUTINE, DEFAULT_EXCLUDED_STATUSES, Erp
 from carteiro.rules.catalogue import REASON_BY_CODE
 
 SenderTests: TypeAlias = Any
-"""The sender-test state the engine reads for condition 2 (opaque: passed through)."""
+"""The sender-test state the engine reads for condition 2, the third argument of
+:func:`~carteiro.rules.engine.evaluate` (opaque: passed through; None or empty: no test)."""
 
 
 def without_failure(sender_tests: SenderTests, sender_id: int) -> SenderTests:
     """``sender_tests`` without a failed test of ``sender_id``: as if its latest test passed."""
+    if not sender_tests:
+        return {}
     if isinstance(sender_tests, Mapping):
         return {k: v for k, v in sender_tests.items() if k != sender_id}
-    return frozenset(s for s in (sender_tests or ()) if s != sender_id)
+    return frozenset(s for s in sender_tests if s != sender_id)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class Config:
 
 def configuration(data: ErpData, sender_tests: SenderTests) -> Config:
     """What :func:`carteiro.rules.engine.evaluate` derives before it looks at the invoices."""
-    senders = evaluate_senders(data.senders, sender_tests)
+    senders = evaluate_senders(data.senders, sender_tests or {})
     methods = evaluate_methods(data, senders)
     sender_rows = dict(zip(senders[Sender.ID].astype("Int64"), _rows(senders), strict=True))
     rules = _by_key(data.email_rules, RuleIn.METHOD_ID, [RuleIn.DAYS, RuleIn.ACTIVE])

@@ -80,7 +80,7 @@ class Delta:
 class Simulator:
     """The audit, ready for what-if questions. Thread-safe; the base state is the audit."""
 
-    def __init__(self, audit: Audit, sender_tests: SenderTests = ()) -> None:
+    def __init__(self, audit: Audit, sender_tests: SenderTests = None) -> None:
         self.audit = audit
         invoices = audit.data.invoices.sort_values(Invoice.ID, kind="stable")
         invoices = invoices.reset_index(drop=True)
