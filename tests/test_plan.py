@@ -252,11 +252,11 @@ def lists_erp() -> Erp:
 def test_lists_one_line_each_with_their_objects(write_db, tmp_path):
     url = write_db(lists_erp())
     sim, plan = _plan(url)
-    lines = {s.correction.key: s for s in plan.steps}
-    assert set(lines) == {"link_method", "link_service", "allow_email:somente_sms",
+    lines = {s.correction.key.rsplit(":", 2)[0]: s for s in plan.steps}
+    assert set(lines) == {"link_method:1", "link_service", "allow_email:somente_sms",
                           "allow_email:nenhum", "allow_contacts", "fix_addresses"}
-    assert lines["link_method"].correction.ids.tolist() == [1002, 1003]
-    assert lines["link_method"].correction.method_id == 1
+    assert lines["link_method:1"].correction.ids.tolist() == [1002, 1003]
+    assert lines["link_method:1"].correction.method_id == 1
     assert lines["link_service"].correction.ids.tolist() == [1004]
     assert lines["link_service"].correction.service_ids.tolist() == [104]
     assert "outras 1 " in lines["link_service"].correction.action
@@ -350,3 +350,30 @@ def test_a_correction_that_only_pays_off_after_another_is_recomputed(write_db, t
     assert [(s.correction, s.impact.customers) for s in plan.steps] == [(create, 1),
                                                                         (repoint, 3)]
     check_against_sql(Path(url.removeprefix("sqlite:///")), plan, tmp_path)
+
+
+def test_a_page_builds_its_own_corrections(write_db, tmp_path):
+    """The manager picks: a rule at another offset, a status, a subset of a list."""
+    from carteiro.plan.candidates import Corrections
+    from carteiro.plan.whatif import coverage
+
+    erp = lists_erp()
+    erp.customer(11, status="pago", paid="2024-03-04")  # paid 6 days before the due date
+    erp.customer(12, service_status=2)
+    for status in (1, 5):
+        erp.add("forma_cobranca_status_envio", id_forma_cobranca=1, id_servico_status=status)
+    url = write_db(erp)
+    audit = evaluate(load_data(url, MARCH), MARCH)
+    sim, make = Simulator(audit), Corrections(audit)
+    picked = [make.add_rule(1, -6), make.allow_status(1, "suspenso_debito"),
+              fix.AllowEmail(notice="somente_sms", ids=[106], action="só o cliente 6")]
+    assert picked[2] == make.allow_email("somente_sms")  # the same services, the same way
+    assert fix.AllowEmail(ids=[106]) != fix.AllowEmail(ids=[106, 107])
+    state = sim.simulate(picked)
+    assert coverage(sim, sim.base).covered == 1
+    assert coverage(sim, state).covered == 4  # customers 6, 11 and 12
+    erp_copy = copy_of(Path(url.removeprefix("sqlite:///")), tmp_path / "pagina.sqlite")
+    for correction in picked:
+        apply_sql(erp_copy, correction)
+    assert coverage(sim, state).covered == covered(erp_copy.audit(MARCH))
+    assert sim.simulate([]).masks.tolist() == sim.base.masks.tolist()  # toggled all off

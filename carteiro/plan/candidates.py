@@ -260,9 +260,10 @@ class Corrections:
     def fix_addresses(self) -> FixAddresses:
         rec = self.audit.data.recipients
         without = self._known_customers("no_contact_allows_email")
-        with_valid = rec.loc[rec[Recipient.VALID_EMAIL].to_numpy(dtype=bool),
-                             Recipient.CUSTOMER_ID]
-        none_valid = without[~np.isin(without, _ids(with_valid))]
+        theirs = rec[Recipient.CUSTOMER_ID].isin(without).to_numpy(dtype=bool)
+        valid = rec[Recipient.VALID_EMAIL].to_numpy(dtype=bool)
+        none_valid = without[~np.isin(without, _ids(rec.loc[theirs & valid,
+                                                            Recipient.CUSTOMER_ID]))]
         ids = np.union1d(self._known_customers("no_valid_email"), none_valid)
         return FixAddresses(ids=ids, action=(
             f"Corrigir o e-mail (inválido ou vazio) de {fmt.integer(len(ids))} clientes"))

@@ -5,13 +5,16 @@ A :class:`Correction` names one ERP object and the condition it fixes, carries a
 sentence, and :meth:`Correction.apply` returns corrected :class:`Inputs` — new frames, never
 the old ones changed. The transforms only change values or add rows to the small
 configuration tables (routines, senders, billing methods, rules, «Status do Serviço para
-Envio»); on the big tables (invoices, services, recipients) they change values in place of
-a copy and never add, drop or reorder a row, so a row keeps its position from one set of
-corrections to the next.
+Envio»); on the big tables (invoices, services, recipients) only a list correction writes, one
+declared column of one table (:attr:`ListCorrection.TABLE`, :attr:`ListCorrection.COLUMN`),
+in a copy, never adding, dropping or reordering a row: a row keeps its position from one set
+of corrections to the next.
 
-Any two corrections commute (applying them in either order gives the same tables, up to the
-ids of added rows, which the engine never reads), so a set of corrections is applied in any
-order.
+Corrections commute: applied in any order, they give the engine the same verdicts (the
+tables are the same up to the ids and order of added configuration rows, and, for a customer
+both in a list of permissions and in a list of addresses, which of its recipients allow
+e-mail — every one of them has a valid address then). A set of corrections is applied in a
+fixed order all the same (:func:`apply_all`).
 
 The sender-test history (``sender_tests``) is what :func:`carteiro.rules.engine.evaluate`
 takes as its third argument; it is passed through untouched, except that fixing a sender
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -170,6 +174,14 @@ def _set(frame: pd.DataFrame, where: np.ndarray, column: str, value: Any) -> pd.
 def _next_id(ids: pd.Series) -> int:
     known = ids.dropna()
     return int(known.max()) + 1 if len(known) else 1
+
+
+def _digest(*arrays: np.ndarray) -> str:
+    h = hashlib.blake2b(digest_size=6)
+    for array in arrays:
+        h.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+        h.update(b"|")
+    return h.hexdigest()
 
 
 def _replace(inputs: Inputs, sender_tests: SenderTests | None = None, **tables: Any) -> Inputs:
@@ -367,14 +379,29 @@ class ListCorrection(Correction):
 
     PHASE: ClassVar[Phase] = Phase.LIST
     REACH: ClassVar[Reach] = Reach.ROWS
+    TABLE: ClassVar[str]  # the big table it writes (an ErpData field)…
+    COLUMN: ClassVar[str]  # …and the one column it writes there
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def _write(self, inputs: Inputs, where: np.ndarray, value: Any) -> Inputs:
+        """``inputs`` with :attr:`COLUMN` of :attr:`TABLE` set to ``value`` on ``where``."""
+        frame = getattr(inputs.data, self.TABLE)
+        return _replace(inputs, **{self.TABLE: _set(frame, where, self.COLUMN, value)})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ids", _ids(self.ids))
 
     @property
     def key(self) -> str:
-        return self.KIND
+        """``kind[:parameter]:count:digest`` — two lists are the same correction only when
+        they touch the same objects the same way."""
+        return f"{self.KIND}{self._parameter()}:{len(self.ids)}:{_digest(*self._arrays())}"
+
+    def _parameter(self) -> str:
+        return ""
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.ids,)
 
     @property
     def targets(self) -> np.ndarray:
@@ -388,12 +415,16 @@ class LinkMethod(ListCorrection):
     KIND: ClassVar[str] = "link_method"
     CONDITION: ClassVar[str] = "method_without_rules"
     TARGET: ClassVar[str] = "invoice"
+    TABLE: ClassVar[str] = "invoices"
+    COLUMN: ClassVar[str] = Invoice.METHOD_ID
     method_id: int
 
+    def _parameter(self) -> str:
+        return f":{self.method_id}"
+
     def apply(self, inputs: Inputs) -> Inputs:
-        inv = inputs.data.invoices
-        mine = inv[Invoice.ID].isin(self.ids).to_numpy(dtype=bool)
-        return _replace(inputs, invoices=_set(inv, mine, Invoice.METHOD_ID, self.method_id))
+        mine = inputs.data.invoices[Invoice.ID].isin(self.ids).to_numpy(dtype=bool)
+        return self._write(inputs, mine, self.method_id)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -404,6 +435,8 @@ class LinkService(ListCorrection):
     KIND: ClassVar[str] = "link_service"
     CONDITION: ClassVar[str] = "service_missing"
     TARGET: ClassVar[str] = "invoice"
+    TABLE: ClassVar[str] = "invoices"
+    COLUMN: ClassVar[str] = Invoice.SERVICE_ID
     service_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
@@ -415,15 +448,14 @@ class LinkService(ListCorrection):
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "service_ids", services)
 
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.ids, self.service_ids)
+
     def apply(self, inputs: Inputs) -> Inputs:
         inv = inputs.data.invoices
         where = pd.Index(self.ids).get_indexer(inv[Invoice.ID].astype("Int64"))
         mine = where >= 0
-        values = inv[Invoice.SERVICE_ID].astype("Int64").copy()
-        values[mine] = self.service_ids[where[mine]]
-        out = inv.copy(deep=False)
-        out[Invoice.SERVICE_ID] = values
-        return _replace(inputs, invoices=out)
+        return self._write(inputs, mine, self.service_ids[where[mine]])
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -433,16 +465,16 @@ class AllowEmail(ListCorrection):
     KIND: ClassVar[str] = "allow_email"
     CONDITION: ClassVar[str] = "service_blocks_email"
     TARGET: ClassVar[str] = "service"
+    TABLE: ClassVar[str] = "services"
+    COLUMN: ClassVar[str] = Service.BLOCKS_EMAIL
     notice: str = ""
 
-    @property
-    def key(self) -> str:
-        return f"{self.KIND}:{self.notice}" if self.notice else self.KIND
+    def _parameter(self) -> str:
+        return f":{self.notice}" if self.notice else ""
 
     def apply(self, inputs: Inputs) -> Inputs:
-        services = inputs.data.services
-        mine = services[Service.ID].isin(self.ids).to_numpy(dtype=bool)
-        return _replace(inputs, services=_set(services, mine, Service.BLOCKS_EMAIL, False))
+        mine = inputs.data.services[Service.ID].isin(self.ids).to_numpy(dtype=bool)
+        return self._write(inputs, mine, False)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -454,6 +486,8 @@ class AllowContacts(ListCorrection):
     KIND: ClassVar[str] = "allow_contacts"
     CONDITION: ClassVar[str] = "no_contact_allows_email"
     TARGET: ClassVar[str] = "customer"
+    TABLE: ClassVar[str] = "recipients"
+    COLUMN: ClassVar[str] = Recipient.ALLOWS_EMAIL
 
     def apply(self, inputs: Inputs) -> Inputs:
         rec = inputs.data.recipients
@@ -462,7 +496,7 @@ class AllowContacts(ListCorrection):
         with_valid = rec.loc[mine & valid, Recipient.CUSTOMER_ID].unique()
         has_valid = rec[Recipient.CUSTOMER_ID].isin(with_valid).to_numpy(dtype=bool)
         chosen = mine & (valid | ~has_valid)
-        return _replace(inputs, recipients=_set(rec, chosen, Recipient.ALLOWS_EMAIL, True))
+        return self._write(inputs, chosen, True)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -472,11 +506,12 @@ class FixAddresses(ListCorrection):
     KIND: ClassVar[str] = "fix_addresses"
     CONDITION: ClassVar[str] = "no_valid_email"
     TARGET: ClassVar[str] = "customer"
+    TABLE: ClassVar[str] = "recipients"
+    COLUMN: ClassVar[str] = Recipient.VALID_EMAIL
 
     def apply(self, inputs: Inputs) -> Inputs:
-        rec = inputs.data.recipients
-        mine = rec[Recipient.CUSTOMER_ID].isin(self.ids).to_numpy(dtype=bool)
-        return _replace(inputs, recipients=_set(rec, mine, Recipient.VALID_EMAIL, True))
+        mine = inputs.data.recipients[Recipient.CUSTOMER_ID].isin(self.ids).to_numpy(dtype=bool)
+        return self._write(inputs, mine, True)
 
 
 def apply_all(inputs: Inputs, corrections: Iterable[Correction]) -> Inputs:

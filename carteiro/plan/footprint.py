@@ -24,6 +24,7 @@ default one) is followed wherever it goes.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,17 +135,17 @@ def changed_methods(old: Config, new: Config) -> tuple[set[int], bool]:
     return keys, old.default != new.default
 
 
-def changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> np.ndarray:
-    """Per row (same length and order): does any value differ? Nulls equal nulls."""
-    if old is new:
+def changed_rows(old: pd.DataFrame, new: pd.DataFrame,
+                 columns: Collection[str] | None = None) -> np.ndarray:
+    """Per row (same length and order): does a value of ``columns`` (default: every column)
+    differ? Nulls equal nulls."""
+    if old is new or columns is not None and not columns:
         return np.zeros(len(old), dtype=bool)
     if len(old) != len(new):
         raise ValueError("a correction added or dropped a row of a big table")
     differs = np.zeros(len(old), dtype=bool)
-    for column in old.columns:
+    for column in old.columns if columns is None else columns:
         a, b = old[column], new[column]
-        if a.array is b.array:
-            continue
         both_null = (a.isna() & b.isna()).to_numpy(dtype=bool)
         ne = (a != b).fillna(True).to_numpy(dtype=bool) if len(a) else np.zeros(0, bool)
         differs |= ne & ~both_null
@@ -156,8 +157,16 @@ def _rows_naming(column: pd.Series, ids: pd.Series) -> np.ndarray:
 
 
 def footprint(old: ErpData, old_config: Config, old_rows: MethodRows,
-              new: ErpData, new_config: Config, new_rows: MethodRows) -> np.ndarray:
-    """Per invoice row: can its result differ between the two sets of inputs?"""
+              new: ErpData, new_config: Config, new_rows: MethodRows,
+              written: Mapping[str, Collection[str]] | None = None) -> np.ndarray:
+    """Per invoice row: can its result differ between the two sets of inputs?
+
+    ``written``: per big table (``invoices``, ``services``, ``recipients``), the only columns
+    that can differ between the two (what the list corrections that differ write); None:
+    compare every column."""
+    def columns(table: str) -> Collection[str] | None:
+        return None if written is None else written.get(table, ())
+
     n = len(old.invoices)
     if old_config.routine_active != new_config.routine_active:
         return np.ones(n, dtype=bool)
@@ -165,13 +174,13 @@ def footprint(old: ErpData, old_config: Config, old_rows: MethodRows,
     mask = old_rows.rows(keys, old_config.method_ids, default)
     if new_rows is not old_rows:
         mask |= new_rows.rows(keys, new_config.method_ids, default)
-    mask |= changed_rows(old.invoices, new.invoices)
-    services = changed_rows(old.services, new.services)
+    mask |= changed_rows(old.invoices, new.invoices, columns("invoices"))
+    services = changed_rows(old.services, new.services, columns("services"))
     if services.any():
         ids = old.services.loc[services, Service.ID]
         mask |= _rows_naming(old.invoices[Invoice.SERVICE_ID], ids)
         mask |= _rows_naming(new.invoices[Invoice.SERVICE_ID], ids)
-    recipients = changed_rows(old.recipients, new.recipients)
+    recipients = changed_rows(old.recipients, new.recipients, columns("recipients"))
     if recipients.any():
         customers = pd.concat([old.recipients.loc[recipients, Recipient.CUSTOMER_ID],
                                new.recipients.loc[recipients, Recipient.CUSTOMER_ID]])

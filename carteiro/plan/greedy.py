@@ -30,7 +30,7 @@ from carteiro.columns import PlanStep
 from carteiro.plan.candidates import find_corrections
 from carteiro.plan.corrections import Correction, Phase, Reach, order_key
 from carteiro.plan.footprint import footprint
-from carteiro.plan.simulator import Delta, Impact, Simulator, State
+from carteiro.plan.simulator import Delta, Impact, Simulator, State, written
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def _refresh(sim: Simulator, previous: Delta, chosen: Delta, state: State) -> De
         config = sim.config_for(inputs, target)
         rows = sim.method_rows(state, inputs)
         reach = footprint(sim.inputs_of(previous).data, sim.config_of(previous),
-                          previous.method_rows, inputs.data, config, rows)
+                          previous.method_rows, inputs.data, config, rows, written({step}))
         if not (reach & mask).any():
             return Delta(state, target, inputs, config, rows, mask, previous.rows,
                          previous.masks)

@@ -22,7 +22,9 @@ ones), and no database is touched.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,7 +33,14 @@ import pandas as pd
 
 from carteiro.columns import CustomerAudit, Invoice, Recipient, Service
 from carteiro.erp.dataset import ErpData
-from carteiro.plan.corrections import Correction, Inputs, Phase, SenderTests, apply_all
+from carteiro.plan.corrections import (
+    Correction,
+    Inputs,
+    ListCorrection,
+    Phase,
+    SenderTests,
+    apply_all,
+)
 from carteiro.plan.footprint import Config, MethodRows, configuration, footprint
 from carteiro.rules.conditions import evaluate_invoices
 from carteiro.rules.engine import Audit
@@ -77,6 +86,18 @@ class Delta:
     masks: np.ndarray
 
 
+def written(corrections: Iterable[Correction]) -> dict[str, set[str]]:
+    """Per big table, the columns ``corrections`` write (only list corrections write there)."""
+    out: dict[str, set[str]] = {}
+    for c in corrections:
+        if isinstance(c, ListCorrection):
+            out.setdefault(c.TABLE, set()).add(c.COLUMN)
+    return out
+
+
+CUTS_KEPT = 4  # cuts of the big tables kept for reuse (see Simulator.restricted)
+
+
 class Simulator:
     """The audit, ready for what-if questions. Thread-safe; the base state is the audit."""
 
@@ -98,7 +119,9 @@ class Simulator:
         self.base = State(frozenset(), inputs, configuration(data, sender_tests),
                           MethodRows.of(invoices), masks, self._eligible_per_customer(masks))
         self._configs: dict[frozenset[Correction], Config] = {frozenset(): self.base.config}
+        self._cuts: OrderedDict[bytes, tuple[tuple[pd.DataFrame, ...], ErpData]] = OrderedDict()
         self._lock = threading.Lock()
+        self._lock_cuts = threading.Lock()
         self._last = self.base
 
     # Fixed facts ---------------------------------------------------------------------------
@@ -134,7 +157,28 @@ class Simulator:
     # The engine on a subset ----------------------------------------------------------------
     def restricted(self, data: ErpData, rows: np.ndarray) -> ErpData:
         """``data`` with the invoice rows ``rows`` only, the services they name and every
-        recipient of their customers: all the engine reads about those invoices."""
+        recipient of their customers: all the engine reads about those invoices.
+
+        The last few cuts of the big tables are kept (the plan evaluates the invoices of one
+        billing method again and again, under other configurations): a cut is reused for the
+        same rows of the very same three frames."""
+        big = (data.invoices, data.services, data.recipients)
+        key = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
+        with self._lock_cuts:
+            hit = self._cuts.get(key)
+            if hit is not None and all(a is b for a, b in zip(hit[0], big, strict=True)):
+                self._cuts.move_to_end(key)
+                return dataclasses.replace(data, invoices=hit[1].invoices,
+                                           services=hit[1].services,
+                                           recipients=hit[1].recipients)
+        cut = self._cut(data, rows)
+        with self._lock_cuts:
+            self._cuts[key] = (big, cut)
+            while len(self._cuts) > CUTS_KEPT:
+                self._cuts.popitem(last=False)
+        return cut
+
+    def _cut(self, data: ErpData, rows: np.ndarray) -> ErpData:
         inv = data.invoices.take(rows)
         where = self._service_ids.get_indexer(inv[Invoice.SERVICE_ID].astype("Int64"))
         named = np.zeros(len(self._service_ids), dtype=bool)
@@ -183,7 +227,8 @@ class Simulator:
                   inputs: Inputs) -> np.ndarray:
         """The invoice rows whose inputs differ between ``state`` and ``inputs``."""
         return footprint(state.inputs.data, state.config, state.method_rows, inputs.data,
-                         self.config_for(inputs, corrections), self.method_rows(state, inputs))
+                         self.config_for(inputs, corrections), self.method_rows(state, inputs),
+                         written(state.corrections ^ corrections))
 
     def delta(self, state: State, corrections: frozenset[Correction], inputs: Inputs,
               mask: np.ndarray | None = None) -> Delta:
@@ -193,7 +238,7 @@ class Simulator:
         rows = self.method_rows(state, inputs)
         if mask is None:
             mask = footprint(state.inputs.data, state.config, state.method_rows,
-                             inputs.data, config, rows)
+                             inputs.data, config, rows, written(state.corrections ^ corrections))
         where = np.flatnonzero(mask)
         new = self.evaluate_rows(inputs, config, where) if len(where) else np.zeros(0, np.int16)
         changed = new != state.masks[where]
