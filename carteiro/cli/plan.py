@@ -48,6 +48,10 @@ def _customers(count: int) -> str:
     return f"{fmt.integer(count)} cliente{'' if count == 1 else 's'}"
 
 
+def _signed(count: int, word: str) -> str:
+    return f"{fmt.signed_integer(count)} {word}{'' if abs(count) == 1 else 's'}"
+
+
 def write_summary(plan: Plan, sim: Simulator, period_label: str, stream: TextIO,
                   elapsed: float) -> None:
     say = stream.write
@@ -60,9 +64,8 @@ def write_summary(plan: Plan, sim: Simulator, period_label: str, stream: TextIO,
         say("Nenhuma correção a sugerir: todas as faturas do período estão cobertas.\n")
     for step in plan.steps:
         gain = step.impact
-        say(f"{step.number}. {step.correction.action} — {fmt.signed_integer(gain.customers)} "
-            f"clientes, {fmt.signed_integer(gain.invoices)} faturas, "
-            f"{fmt.money(gain.amount)} com aviso → cobertura "
+        say(f"{step.number}. {step.correction.action} — {_signed(gain.customers, 'cliente')}, "
+            f"{_signed(gain.invoices, 'fatura')}, {fmt.money(gain.amount)} com aviso → cobertura "
             f"{fmt.percent(plan.coverage(step.covered_after))}\n")
     configuration = plan.configuration_steps
     if configuration and len(configuration) < len(plan.steps):
