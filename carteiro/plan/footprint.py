@@ -157,7 +157,7 @@ def _rows_naming(column: pd.Series, ids: pd.Series) -> np.ndarray:
 
 
 def footprint(old: ErpData, old_config: Config, old_rows: MethodRows,
-              new: ErpData, new_config: Config, new_rows: MethodRows,
+              new: ErpData, new_config: Config,
               written: Mapping[str, Collection[str]] | None = None) -> np.ndarray:
     """Per invoice row: can its result differ between the two sets of inputs?
 
@@ -171,9 +171,8 @@ def footprint(old: ErpData, old_config: Config, old_rows: MethodRows,
     if old_config.routine_active != new_config.routine_active:
         return np.ones(n, dtype=bool)
     keys, default = changed_methods(old_config, new_config)
-    mask = old_rows.rows(keys, old_config.method_ids, default)
-    if new_rows is not old_rows:
-        mask |= new_rows.rows(keys, new_config.method_ids, default)
+    # A row whose billing method differs between the two is a changed invoice row (below).
+    mask = old_rows.rows(keys, old_config.method_ids & new_config.method_ids, default)
     mask |= changed_rows(old.invoices, new.invoices, columns("invoices"))
     services = changed_rows(old.services, new.services, columns("services"))
     if services.any():

@@ -100,7 +100,7 @@ def _refresh(sim: Simulator, previous: Delta, chosen: Delta, state: State) -> De
         config = sim.config_for(inputs, target)
         rows = sim.method_rows(state, inputs)
         reach = footprint(sim.inputs_of(previous).data, sim.config_of(previous),
-                          previous.method_rows, inputs.data, config, rows, written({step}))
+                          previous.method_rows, inputs.data, config, written({step}))
         if not (reach & mask).any():
             return Delta(state, target, inputs, config, rows, mask, previous.rows,
                          previous.masks)

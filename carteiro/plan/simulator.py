@@ -227,7 +227,7 @@ class Simulator:
                   inputs: Inputs) -> np.ndarray:
         """The invoice rows whose inputs differ between ``state`` and ``inputs``."""
         return footprint(state.inputs.data, state.config, state.method_rows, inputs.data,
-                         self.config_for(inputs, corrections), self.method_rows(state, inputs),
+                         self.config_for(inputs, corrections),
                          written(state.corrections ^ corrections))
 
     def delta(self, state: State, corrections: frozenset[Correction], inputs: Inputs,
@@ -238,7 +238,7 @@ class Simulator:
         rows = self.method_rows(state, inputs)
         if mask is None:
             mask = footprint(state.inputs.data, state.config, state.method_rows,
-                             inputs.data, config, rows, written(state.corrections ^ corrections))
+                             inputs.data, config, written(state.corrections ^ corrections))
         where = np.flatnonzero(mask)
         new = self.evaluate_rows(inputs, config, where) if len(where) else np.zeros(0, np.int16)
         changed = new != state.masks[where]
