@@ -377,3 +377,26 @@ def test_a_page_builds_its_own_corrections(write_db, tmp_path):
         apply_sql(erp_copy, correction)
     assert coverage(sim, state).covered == covered(erp_copy.audit(MARCH))
     assert sim.simulate([]).masks.tolist() == sim.base.masks.tolist()  # toggled all off
+
+
+def test_a_toggle_reevaluates_only_the_invoices_it_can_reach(write_db):
+    erp = sender_beats_rules()  # methods 1 (1 invoice), 2 (40, inactive sender), 3 (10)
+    url = write_db(erp)
+    audit = evaluate(load_data(url, MARCH), MARCH)
+    sim = Simulator(audit)
+    method = audit.invoices["method_id"].to_numpy()
+    rule = sim.peek(sim.base, fix.AddRules(method_id=3, offsets=(0,)))
+    assert np.array_equal(rule.footprint, method == 3)
+    sender = sim.peek(sim.base, fix.FixSender(sender_id=2))
+    assert np.array_equal(sender.footprint, method == 2)
+    # sender 2 the only one marked default: activating it makes it the default sender, which
+    # moves every method without its own sender too
+    erp.set("remetente_email", "id_remetente_email", 2, padrao=True)
+    erp.set("remetente_email", "id_remetente_email", 1, padrao=False)
+    erp.set("cliente", "id_cliente", 5, email_principal="x@x")
+    default = evaluate(load_data(write_db(erp), MARCH), MARCH)
+    sim = Simulator(default)
+    moved = sim.peek(sim.base, fix.FixSender(sender_id=2))
+    assert np.array_equal(moved.footprint, np.ones(len(method), dtype=bool))
+    address = sim.peek(sim.base, fix.FixAddresses(ids=[5, 6]))  # 6's address is valid
+    assert np.flatnonzero(address.footprint).tolist() == [4]  # customer 5's invoice only
