@@ -97,3 +97,10 @@ def test_output_to_unwritable_place(db, tmp_path):
     target = tmp_path / "nao" / "existe" / "x.csv"
     assert_one_line_error(carteiro("plan", "--db", db, *PERIOD, "--output", str(target)),
                           "não foi possível gravar")
+
+
+def test_a_period_without_invoices(db):
+    result = carteiro("plan", "--db", db, "--start", "2030-01-01", "--end", "2030-01-31")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == HEADER + "\n"
+    assert "Nenhuma fatura no escopo do período" in result.stderr

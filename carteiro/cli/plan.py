@@ -57,6 +57,10 @@ def write_summary(plan: Plan, sim: Simulator, period_label: str, stream: TextIO,
     say = stream.write
     now, final = coverage(sim, sim.base), coverage(sim, plan.final)
     say(f"Carteiro: plano de correções, período {period_label}\n")
+    if not now.customers:
+        say("Nenhuma fatura no escopo do período: nada a corrigir.\n")
+        say(f"Tempo: {fmt.decimal(elapsed, 1)} s\n")
+        return
     say(f"Hoje: {fmt.integer(now.covered)} de {_customers(now.customers)} cobertos "
         f"({fmt.percent(now.share)}); {fmt.money(now.amount_without_notice)} em faturas "
         "abertas sem aviso\n")

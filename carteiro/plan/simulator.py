@@ -96,6 +96,7 @@ def written(corrections: Iterable[Correction]) -> dict[str, set[str]]:
 
 
 CUTS_KEPT = 4  # cuts of the big tables kept for reuse (see Simulator.restricted)
+CONFIGS_KEPT = 2048  # evaluated configurations kept (a plan of n corrections uses about n²)
 
 
 class Simulator:
@@ -118,10 +119,11 @@ class Simulator:
         masks = audit.invoices[Invoice.REASON_MASK].to_numpy(dtype=np.int16)
         self.base = State(frozenset(), inputs, configuration(data, sender_tests),
                           MethodRows.of(invoices), masks, self._eligible_per_customer(masks))
-        self._configs: dict[frozenset[Correction], Config] = {frozenset(): self.base.config}
+        self._configs: OrderedDict[frozenset[Correction], Config] = OrderedDict(
+            {frozenset(): self.base.config})
         self._cuts: OrderedDict[bytes, tuple[tuple[pd.DataFrame, ...], ErpData]] = OrderedDict()
         self._lock = threading.Lock()
-        self._lock_cuts = threading.Lock()
+        self._lock_caches = threading.Lock()
         self._last = self.base
 
     # Fixed facts ---------------------------------------------------------------------------
@@ -164,7 +166,7 @@ class Simulator:
         same rows of the very same three frames."""
         big = (data.invoices, data.services, data.recipients)
         key = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
-        with self._lock_cuts:
+        with self._lock_caches:
             hit = self._cuts.get(key)
             if hit is not None and all(a is b for a, b in zip(hit[0], big, strict=True)):
                 self._cuts.move_to_end(key)
@@ -172,7 +174,7 @@ class Simulator:
                                            services=hit[1].services,
                                            recipients=hit[1].recipients)
         cut = self._cut(data, rows)
-        with self._lock_cuts:
+        with self._lock_caches:
             self._cuts[key] = (big, cut)
             while len(self._cuts) > CUTS_KEPT:
                 self._cuts.popitem(last=False)
@@ -203,10 +205,14 @@ class Simulator:
     def config_for(self, inputs: Inputs, corrections: frozenset[Correction]) -> Config:
         """The evaluated configuration; it depends on the configuration corrections only."""
         key = frozenset(c for c in corrections if c.PHASE == Phase.CONFIGURATION)
-        config = self._configs.get(key)
+        with self._lock_caches:
+            config = self._configs.get(key)
         if config is None:
             config = configuration(inputs.data, inputs.sender_tests)
-            self._configs[key] = config
+            with self._lock_caches:
+                self._configs[key] = config
+                while len(self._configs) > CONFIGS_KEPT:
+                    self._configs.popitem(last=False)
         return config
 
     def inputs_of(self, delta: Delta) -> Inputs:
