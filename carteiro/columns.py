@@ -175,6 +175,37 @@ class SendDate:
     FIRES: Final = "fires"
 
 
+class PlanStep:
+    """The fix plan (``carteiro plan``): one row per correction, in the order to apply them.
+
+    The ``*_gained`` columns are the step's own gain given the steps before it (may be negative
+    when a correction costs more than it gives); ``customers_covered_after`` and
+    ``coverage_after`` (a fraction of the customers in scope, 0–1) are cumulative."""
+
+    STEP: Final = "step"
+    CORRECTION: Final = "correction"  # the correction's kind (e.g. ``fix_sender``)
+    CONDITION: Final = "condition"  # the code of the condition it fixes
+    OBJECT_ID: Final = "object_id"  # the ERP object (sender, billing method…); empty for lists
+    OBJECTS: Final = "objects"  # how many objects it touches (1, or a list's length)
+    ACTION: Final = "action"  # pt-BR: what to do
+    ERP_PATH: Final = "erp_path"  # where in the ERP (the catalogue's menu path)
+    INVOICES_GAINED: Final = "invoices_gained"
+    CUSTOMERS_GAINED: Final = "customers_gained"
+    AMOUNT_GAINED: Final = "amount_gained"  # open amount (R$) whose notice now goes out
+    CUSTOMERS_COVERED_AFTER: Final = "customers_covered_after"
+    COVERAGE_AFTER: Final = "coverage_after"
+
+
+class WhatIfReasons:
+    """The reasons chart, now and simulated: one row per condition, in the contract's order."""
+
+    CODE: Final = "code"
+    INVOICES_NOW: Final = "invoices_now"
+    INVOICES_SIMULATED: Final = "invoices_simulated"
+    CUSTOMERS_NOW: Final = "customers_now"
+    CUSTOMERS_SIMULATED: Final = "customers_simulated"
+
+
 class Problem:
     """The data-problems table."""
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from carteiro.cli import audit, demo, sender
+from carteiro.cli import audit, demo, plan, sender
 from carteiro.cli.parsing import Parser
 from carteiro.errors import CarteiroError
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Carteiro: por que o cliente não recebeu o e-mail de cobrança?",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
-    for command in (audit, demo, sender):
+    for command in (audit, plan, demo, sender):
         command.add_parser(sub)
     return parser
 
