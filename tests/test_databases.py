@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -308,6 +309,42 @@ def normalised_log(frame: pd.DataFrame) -> pd.DataFrame:
     out["sent_at"] = pd.to_datetime(out["sent_at"]).astype("datetime64[us]")
     out["accepted"] = out["accepted"].map(lambda v: None if pd.isna(v) else bool(int(v)))
     return out.astype({"invoice_id": "float64"}).reset_index(drop=True)
+
+
+# The period through the due-date index ---------------------------------------------------------
+def _explained(name: str, backend: str) -> str:
+    """``queries/<name>`` for ``backend`` with the March period written in (EXPLAIN only)."""
+    from carteiro.erp.queries import query_text
+
+    return (query_text(name, backend).replace(":start", "'2024-03-01'")
+            .replace(":end_exclusive", "'2024-04-01'"))
+
+
+@pytest.mark.parametrize("name", ["invoices", "unreadable_due_dates"])
+def test_invoices_are_read_through_the_due_date_index(name, demo_sqlite, demo_server):
+    """EXPLAIN on each database: the period's invoices and the unreadable due dates are found
+    through the index on fatura.data_vencimento, never by reading the whole table
+    (PostgreSQL with sequential scans priced out, so the test database's size does not
+    matter: a query the index cannot serve would still be planned as a scan)."""
+    path = sa.make_url(demo_sqlite).database
+    plan = sqlite3.connect(path).execute(
+        "EXPLAIN QUERY PLAN " + _explained(name, "sqlite")).fetchall()
+    steps = [row[-1] for row in plan]
+    assert any("USING INDEX ix_fatura_data_vencimento" in step
+               or "USING COVERING INDEX ix_fatura_data_vencimento" in step for step in steps)
+    assert not any(step.startswith("SCAN f") for step in steps), steps
+    server, url = demo_server
+    database = sa.make_url(url).database
+    if server.kind == "postgresql":
+        rows = server.execute("SET enable_seqscan = off",
+                              "EXPLAIN " + _explained(name, "postgresql"), database=database)[-1]
+        text = "\n".join(r[0] for r in rows)
+        assert "ix_fatura_data_vencimento" in text and "Seq Scan" not in text, text
+    else:
+        rows = server.execute("EXPLAIN " + _explained(name, "mysql"), database=database)[0]
+        on_fatura = [r for r in rows if r[2] in ("fatura", "f", "p")]
+        assert on_fatura and all(r[3] != "ALL" for r in on_fatura), rows
+        assert any(r[5] == "ix_fatura_data_vencimento" for r in on_fatura), rows
 
 
 # Every condition and data problem ---------------------------------------------------------------

@@ -355,6 +355,57 @@ def test_server_cli_csv_is_byte_identical(server_erps, level):
     assert fast.stderr.count("\n") == reference.stderr.count("\n")
 
 
+# When unreadable_due_dates.sql is read ----------------------------------------------------------
+@pytest.mark.parametrize(("backend", "due", "needed"), [
+    ("sqlite", pd.Series(pd.to_datetime(["2024-03-10"])), True),  # SQLite: any value anywhere
+    ("mysql", pd.Series([dt.date(2024, 3, 10)]), True),  # MariaDB: zero dates in DATE columns
+    ("mariadb", pd.Series(pd.to_datetime(["2024-03-10"])), True),
+    ("postgresql", pd.Series(pd.to_datetime(["2024-03-10", None])), False),  # DATE column
+    ("postgresql", pd.Series([dt.date(2024, 3, 10), None], dtype=object), False),
+    ("postgresql", pd.Series([dt.datetime(2024, 3, 10, 8)], dtype=object), False),
+    ("postgresql", pd.Series(["2024-03-10"], dtype="str"), True),  # TEXT column
+    ("postgresql", pd.Series([None], dtype=object), True),  # nothing to tell the type by
+    ("postgresql", pd.Series([], dtype=object), True),
+])
+def test_when_the_unreadable_due_dates_are_looked_for(backend, due, needed):
+    from carteiro.erp.load import needs_unreadable_check
+
+    assert needs_unreadable_check(backend, pd.DataFrame({"due_date": due})) is needed
+    assert needs_unreadable_check(backend, None) is True
+
+
+OLD_INVOICES_SQL = """SELECT id_fatura AS invoice_id, id_cliente AS customer_id,
+  id_cliente_servico AS service_id, id_forma_cobranca AS method_id,
+  data_vencimento AS due_date, valor AS amount, status AS status, data_pagamento AS paid_on
+FROM fatura
+WHERE (data_vencimento >= :start AND data_vencimento < :end_exclusive)
+   OR data_vencimento IS NULL
+   OR CAST(data_vencimento AS CHAR(30)) NOT LIKE '____-__-__%'
+   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 6, 2) NOT BETWEEN '01' AND '12'
+   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 9, 2) NOT BETWEEN '01' AND '31'
+   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 6, 5)
+      IN ('02-30', '02-31', '04-31', '06-31', '09-31', '11-31')
+"""
+
+
+def test_an_older_queries_folder_still_finds_unreadable_due_dates(odd_db, tmp_path,
+                                                                    monkeypatch):
+    """A provider's queries folder from before unreadable_due_dates.sql: its invoices.sql
+    returns those rows itself, and the same problems are reported."""
+    expected = load_data(odd_db, MARCH)
+    _queries_with(tmp_path, monkeypatch, "invoices", OLD_INVOICES_SQL)
+    for path in (tmp_path / "queries").glob("unreadable_due_dates*.sql"):
+        path.unlink()
+    older = load_data(odd_db, MARCH)
+    unreadable = older.problems[older.problems["kind"] == "unreadable_date"]
+    assert len(unreadable) > 10
+    keys = ["kind", "table", "id"]
+    pd.testing.assert_frame_equal(
+        unreadable.sort_values(keys).reset_index(drop=True),
+        expected.problems[expected.problems["kind"] == "unreadable_date"]
+        .sort_values(keys).reset_index(drop=True))
+
+
 # MariaDB through connectorx: session, timeout, errors, parameters, zero dates -------------------
 @pytest.fixture(scope="module")
 def mariadb_url() -> Iterator[str]:
