@@ -40,12 +40,17 @@ How the ADBC readers keep SQLAlchemy's behaviour:
   batch, and fails on a later batch that does not fit. Every result is read as ONE batch, so
   the inference sees every row: integers and reals become reals, and a column that mixes text
   with numbers (``'S'`` or ``'sim'`` among 0/1 flags, ``'lixo'`` among dates, ``20240310``
-  stored as a number among ISO dates) becomes text (``'1'``, ``'S'``, ``'20240310'``). This is
-  the one intended raw difference from ``pandas.read_sql``, which returns such a column as
-  objects of mixed Python types; the normalisation (``carteiro.normalise``) reads both the same
+  stored as a number among ISO dates) becomes text (``'1'``, ``'S'``, ``'20240310'``), where
+  ``pandas.read_sql`` returns objects of mixed Python types. The other intended raw
+  differences, on every fast reader: a DATE column is ``datetime64`` days and a BOOLEAN column
+  with a null pandas' nullable ``boolean``, where ``read_sql`` gives ``date``/``bool`` objects
+  (:func:`arrow_to_pandas`). The normalisation (``carteiro.erp.normalise``) reads both the same
   way, which ``tests/test_fast_reader.py`` checks column by column and dtype by dtype.
-  Otherwise the frame has ``read_sql``'s dtypes (:func:`arrow_to_pandas`): integers int64,
-  numerics float64, a column of only nulls (or of no rows) objects.
+  Otherwise the frame has ``read_sql``'s dtypes: integers int64, numerics float64 (the nearest
+  float to the decimal, as ``float(Decimal)``), a column of only nulls (or of no rows) objects.
+* **Connections.** An ADBC connection is reused by the next read of the same engine once its
+  read has succeeded (:class:`_AdbcConnections`; opening one costs ~0.1 s on PostgreSQL), and
+  closed when the engine is disposed.
 * **Timeouts.** ADBC's SQLite driver cannot interrupt a statement, so a statement that runs
   past ``CARTEIRO_STATEMENT_TIMEOUT`` is abandoned (it finishes in a daemon thread and its result
   is dropped) and reported like SQLAlchemy's interrupted one. PostgreSQL cancels it itself.
