@@ -54,8 +54,9 @@ def _neutralised(text: pd.Series) -> pd.Series:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells cannot be read as formulas."""
-    out = frame.copy()
+    """A copy of ``frame`` whose text cells cannot be read as formulas (a shallow copy: only
+    the columns that change are new, ``frame`` is never changed)."""
+    out = frame.copy(deep=False)
     for column in out.columns:
         series = out[column]
         if isinstance(series.dtype, pd.CategoricalDtype):
@@ -92,27 +93,41 @@ def _csv_cells(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.fill_null(text, "")
 
 
+# Rows per block of the CSV body: each block is built and written on its own, so the whole
+# file never sits in memory (a million rows are about 100 MB of text).
+CSV_BLOCK_ROWS = 65_536
+
+
+def _csv_block(batch: pa.RecordBatch) -> pa.Buffer:
+    """The CSV lines of ``batch``, each ended by a newline, as one buffer."""
+    lines = pc.binary_join_element_wise(*(_csv_cells(c) for c in batch.columns), ",")
+    ended = pc.binary_join_element_wise(lines, "", "\n")  # line + "\n" + ""
+    ended = pc.cast(ended, pa.large_string())  # int64 offsets, whatever the size
+    offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)
+    first, last = offsets[ended.offset], offsets[ended.offset + len(ended)]
+    return ended.buffers()[2][first:last]
+
+
 def to_machine_csv(frame: pd.DataFrame, sink: str | IO[bytes]) -> None:
     """``,``-separated UTF-8 CSV for scripts: ``true``/``false``, ISO dates, empty nulls,
-    minimal quoting. Built column-wise with Arrow compute (a million rows in about a second)."""
+    minimal quoting. Built column-wise with Arrow compute, block by block
+    (:data:`CSV_BLOCK_ROWS`), each block written as soon as it is built."""
     safe = neutralise_formulas(frame)
     header = (",".join(map(str, safe.columns)) + "\n").encode("utf-8")
     table = pa.Table.from_pandas(safe, preserve_index=False)
-    if table.num_rows:
-        lines = pc.binary_join_element_wise(*(_csv_cells(c) for c in table.columns), ",")
-        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
-        offsets = pa.array([0, len(lines)], type=pa.int32())
-        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, lines), "\n")[0]
-        body = joined.as_buffer().to_pybytes() + b"\n"
-    else:
-        body = b""
+    del safe
     if isinstance(sink, str):
         with open(sink, "wb") as handle:
-            handle.write(header)
-            handle.write(body)
+            _write_csv(table, header, handle)
     else:
-        sink.write(header)
-        sink.write(body)
+        _write_csv(table, header, sink)
+
+
+def _write_csv(table: pa.Table, header: bytes, handle: IO[bytes]) -> None:
+    handle.write(header)
+    for batch in table.to_batches(max_chunksize=CSV_BLOCK_ROWS):
+        if batch.num_rows:
+            handle.write(memoryview(_csv_block(batch)))
 
 
 def _for_people(frame: pd.DataFrame, labels: Mapping[str, str] | None, *,

@@ -1,8 +1,8 @@
--- Invoices due in the analysis period, plus every invoice whose due date is missing or
--- unreadable (so it can be reported; Carteiro leaves those out of the population).
--- Unreadable = not shaped like YYYY-MM-DD or an impossible month/day; only text columns
--- (SQLite) can hold those. A 29 February of a common year is caught only when it sorts
--- inside the period.
+-- Invoices due in the analysis period, plus every invoice whose due date is missing, so it can
+-- be reported (Carteiro leaves those out of the population). Both conditions are ranges of the
+-- index on data_vencimento, so only the period's rows are read.
+-- Due dates that cannot be read (text such as '31/03/2024' or 'lixo') are looked up by
+-- unreadable_due_dates.sql, through the same index.
 -- :start is the first day of the period; :end_exclusive the day after its last day, so a
 -- due date stored as a datetime late on the last day is kept. (:end, the last day itself,
 -- is bound too, for queries that prefer it.)
@@ -18,8 +18,3 @@ SELECT
 FROM fatura
 WHERE (data_vencimento >= :start AND data_vencimento < :end_exclusive)
    OR data_vencimento IS NULL
-   OR CAST(data_vencimento AS CHAR(30)) NOT LIKE '____-__-__%'
-   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 6, 2) NOT BETWEEN '01' AND '12'
-   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 9, 2) NOT BETWEEN '01' AND '31'
-   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 6, 5)
-      IN ('02-30', '02-31', '04-31', '06-31', '09-31', '11-31')

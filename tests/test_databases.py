@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -310,6 +311,42 @@ def normalised_log(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"invoice_id": "float64"}).reset_index(drop=True)
 
 
+# The period through the due-date index ---------------------------------------------------------
+def _explained(name: str, backend: str) -> str:
+    """``queries/<name>`` for ``backend`` with the March period written in (EXPLAIN only)."""
+    from carteiro.erp.queries import query_text
+
+    return (query_text(name, backend).replace(":start", "'2024-03-01'")
+            .replace(":end_exclusive", "'2024-04-01'"))
+
+
+@pytest.mark.parametrize("name", ["invoices", "unreadable_due_dates"])
+def test_invoices_are_read_through_the_due_date_index(name, demo_sqlite, demo_server):
+    """EXPLAIN on each database: the period's invoices and the unreadable due dates are found
+    through the index on fatura.data_vencimento, never by reading the whole table
+    (PostgreSQL with sequential scans priced out, so the test database's size does not
+    matter: a query the index cannot serve would still be planned as a scan)."""
+    path = sa.make_url(demo_sqlite).database
+    plan = sqlite3.connect(path).execute(
+        "EXPLAIN QUERY PLAN " + _explained(name, "sqlite")).fetchall()
+    steps = [row[-1] for row in plan]
+    assert any("USING INDEX ix_fatura_data_vencimento" in step
+               or "USING COVERING INDEX ix_fatura_data_vencimento" in step for step in steps)
+    assert not any(step.startswith("SCAN f") for step in steps), steps
+    server, url = demo_server
+    database = sa.make_url(url).database
+    if server.kind == "postgresql":
+        rows = server.execute("SET enable_seqscan = off",
+                              "EXPLAIN " + _explained(name, "postgresql"), database=database)[-1]
+        text = "\n".join(r[0] for r in rows)
+        assert "ix_fatura_data_vencimento" in text and "Seq Scan" not in text, text
+    else:
+        rows = server.execute("EXPLAIN " + _explained(name, "mysql"), database=database)[0]
+        on_fatura = [r for r in rows if r[2] in ("fatura", "f", "p")]
+        assert on_fatura and all(r[3] != "ALL" for r in on_fatura), rows
+        assert any(r[5] == "ix_fatura_data_vencimento" for r in on_fatura), rows
+
+
 # Every condition and data problem ---------------------------------------------------------------
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}_{p.end}")
 def test_portable_erp_audit_is_the_same_everywhere(portable_sqlite, portable_server, period):
@@ -510,6 +547,52 @@ def test_postgres_datestyle_of_the_server_does_not_matter(fresh_database, portab
     finally:
         engine.dispose()
     assert_same_audit(audit_of(portable_sqlite), audit_of(url))
+
+
+# Due dates in a text column -------------------------------------------------------------------
+# Unreadable due dates that sort outside March 2024 (found by unreadable_due_dates.sql) and
+# inside it (returned by invoices.sql's range), a date with a time on the last day, a leading
+# space (readable once trimmed), and an ISO date of February.
+TEXT_DUE_DATES = {4001: "31/03/2024", 4002: "lixo", 4003: "2024-13-45", 4004: "2024-02-30",
+                  4005: "2024-03-32", 4006: "2024-03-31 23:59:59", 4007: " 2024-03-10",
+                  4008: "2024-02-15", 4009: "", 4010: "0000-00-00"}
+TEXT_COLUMN = {"postgresql": "ALTER TABLE fatura ALTER COLUMN data_vencimento TYPE TEXT",
+               "mariadb": "ALTER TABLE fatura MODIFY data_vencimento VARCHAR(30)"}
+
+
+def text_due_date_erp() -> Erp:
+    erp = portable_erp()
+    for invoice_id, text in TEXT_DUE_DATES.items():
+        erp.add("fatura", id_fatura=invoice_id, id_cliente=1, id_cliente_servico=101,
+                id_forma_cobranca=1, data_vencimento=text, valor=1, status="aberto")
+    return erp
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_due_dates_in_a_text_column_are_read_and_reported(kind, tmp_path, fresh_database):
+    """A provider whose fatura.data_vencimento is TEXT/VARCHAR (with the index on it): the
+    period is still selected by comparing text, and the unreadable due dates outside the
+    period are still found and reported — the same audit as the same text on SQLite."""
+    erp = text_due_date_erp()
+    sqlite = erp.write_sqlite(tmp_path / "text.sqlite")
+    expected = {period: audit_of(sqlite, period) for period in PERIODS}
+    server, name = fresh_database(kind)
+    url = portable_erp().write(server.url(name))
+    rows = ", ".join(f"({i}, 1, 101, 1, '{text}', 1, 'aberto')"
+                     for i, text in TEXT_DUE_DATES.items())
+    server.execute(TEXT_COLUMN[kind],
+                   "CREATE INDEX ix_fatura_vencimento ON fatura (data_vencimento)",
+                   "INSERT INTO fatura (id_fatura, id_cliente, id_cliente_servico, "
+                   f"id_forma_cobranca, data_vencimento, valor, status) VALUES {rows}",
+                   database=name)
+    for period in PERIODS:
+        actual = audit_of(url, period)
+        assert_same_audit(expected[period], actual)
+        unreadable = actual.problems[actual.problems[Problem.KIND] == "unreadable_date"]
+        assert {"4001", "4002", "4003", "4004", "4005", "4010"} <= set(
+            unreadable[Problem.ID].astype(str)), period
+    march = expected[MARCH].invoices[Invoice.ID]
+    assert {4006, 4007} <= set(march) and 4008 not in set(march)
 
 
 def test_mariadb_zero_and_partial_dates_are_reported(fresh_database):

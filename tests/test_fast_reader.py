@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import logging
 import sqlite3
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -39,11 +41,12 @@ from carteiro.erp import source as config
 from carteiro.erp.connect import make_engine
 from carteiro.erp.dataset import ErpData, RawTables, normalise_reference
 from carteiro.erp.emails import field_validity, library_accepts, validate_addresses
-from carteiro.erp.load import load_data
+from carteiro.erp.load import load_data, read_invoices
 from carteiro.erp.queries import positional_sql
 from carteiro.erp.readers import (
     ADBC_POSTGRESQL,
     ADBC_SQLITE,
+    CONNECTORX_MYSQL,
     READER_ENV,
     SQLALCHEMY,
     read_query,
@@ -57,6 +60,7 @@ from tests.cli_helpers import carteiro
 from tests.erp_builder import Erp
 
 ADBC_POSTGRESQL_INSTALLED = importlib.util.find_spec("adbc_driver_postgresql") is not None
+CONNECTORX_INSTALLED = importlib.util.find_spec("connectorx") is not None
 MARCH = Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
 DEMO_PERIOD = Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
 ODD_CUSTOMERS = 1_500  # more than a first batch of 1,024 rows
@@ -127,7 +131,8 @@ def read_raw(url: str, period: Period, reader: str, monkeypatch: pytest.MonkeyPa
         try:
             assert reader_for(engine) == reader
             params = period.bind_parameters()
-            return RawTables(**{name: read_query(engine, name, params)
+            return RawTables(**{name: read_invoices(engine, params) if name == "invoices"
+                                else read_query(engine, name, params)
                                 for name in RawTables.names()})
         finally:
             engine.dispose()
@@ -149,13 +154,29 @@ def _as_text(value: object) -> object:
 
 
 def assert_raw_equivalent(reference: pd.Series, fast: pd.Series, where: str) -> str:
-    """Equal values and dtype, or one of the documented raw differences (returned)."""
+    """Equal values and dtype, or one of the documented raw differences (returned):
+
+    * ``mixed → text`` — a SQLite column mixing text and numbers is text (ADBC SQLite);
+    * ``dates → datetime64`` — a DATE column is ``datetime64`` days, not ``date`` objects;
+    * ``flags → boolean`` — a BOOLEAN column with nulls is pandas' ``boolean``, not objects.
+    """
     if reference.dtype == fast.dtype:
         pd.testing.assert_series_equal(reference, fast, obj=where)
         return "same"
-    assert reference.dtype == object and pd.api.types.is_string_dtype(fast.dtype), (
+    assert reference.dtype == object, (
         f"{where}: undocumented dtype difference {reference.dtype} vs {fast.dtype}")
     kinds = {type(v).__name__ for v in reference.dropna()}
+    if pd.api.types.is_datetime64_dtype(fast.dtype):
+        assert kinds <= {"date"}, f"{where}: not a date column ({kinds})"
+        expected = pd.to_datetime(reference).astype(fast.dtype)
+        pd.testing.assert_series_equal(expected, fast, check_names=False, obj=where)
+        return "dates → datetime64"
+    if isinstance(fast.dtype, pd.BooleanDtype):
+        assert kinds <= {"bool"} and reference.isna().any(), f"{where}: {kinds}"
+        assert reference.tolist() == [None if v is pd.NA else v for v in fast.tolist()], where
+        return "flags → boolean"
+    assert pd.api.types.is_string_dtype(fast.dtype), (
+        f"{where}: undocumented dtype difference {reference.dtype} vs {fast.dtype}")
     assert "str" in kinds and len(kinds) > 1, f"{where}: not a mixed column ({kinds})"
     assert reference.map(_as_text).tolist() == fast.astype(object).map(_as_text).tolist(), where
     return "mixed → text"
@@ -241,34 +262,276 @@ def test_cli_csv_is_byte_identical(level, odd_db):
                        if not line.startswith("Tempo")]
 
 
-def test_postgresql_readers_agree(caplog):
-    """On PostgreSQL (ADBC vs psycopg through SQLAlchemy): raw frames equal, dtypes included;
-    normalised tables identical."""
-    if not ADBC_POSTGRESQL_INSTALLED:
-        pytest.skip("adbc-driver-postgresql is not installed: PostgreSQL uses SQLAlchemy")
-    server = servers.postgres()
-    name = server.create_database()
+SERVER_READERS = {"postgresql": ADBC_POSTGRESQL, "mariadb": CONNECTORX_MYSQL}
+# Where each server's fast reader differs from pandas.read_sql, by design (see
+# assert_raw_equivalent); every other column is equal, dtype included. PostgreSQL's BOOLEAN
+# columns with a null are "flags → boolean"; MariaDB's are TINYINT (numbers) on both readers.
+DATES = {"invoices.due_date": "dates → datetime64", "invoices.paid_on": "dates → datetime64"}
+NULL_FLAGS = {"postgresql": {"recipients.allows_email": "flags → boolean",
+                             "senders.active": "flags → boolean",
+                             "senders.is_default": "flags → boolean"},
+              "mariadb": {}}
+
+
+def nulls_erp() -> Erp:
+    """Nulls and edges in every kind of column (the demo has few)."""
+    erp = Erp.baseline().customer(2, due="2024-03-31", paid="2024-03-31", amount=10.25)
+    erp.customer(3, service_status=3, allows=None).customer(4, due=None, method=None)
+    erp.customer(5, email=None, status=None, notice="somente_sms", name="Zoë O'Brien; \"x\"")
+    erp.add("cliente_contato", id_cliente_contato=1, id_cliente=2, nome=None, email=None,
+            permite_enviar_email=None)
+    erp.add("remetente_email", id_remetente_email=2, descricao="Reserva", host="h", porta=25,
+            seguranca="nenhuma", usuario=None, email_origem="x@y.com.br",
+            intervalo_segundos=None, padrao=None, ativo=None)
+    erp.add("forma_cobranca_status_envio", id_forma_cobranca=1, id_servico_status=1)
+    return erp
+
+
+@pytest.fixture(scope="module", params=list(SERVER_READERS))
+def server_erps(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[str]]]:
+    """A fresh database on the server with :func:`nulls_erp`, and one with a seeded demo."""
+    kind = request.param
+    server = servers.server(kind)
+    names = [server.create_database(), server.create_database()]
     try:
-        url = Erp.baseline().customer(2, due="2024-03-31", paid="2024-03-31", amount=10.25)\
-            .customer(3, service_status=3, allows=None).customer(4, due=None)\
-            .write(server.url(name))
-        mp = pytest.MonkeyPatch()
-        try:
+        urls = [nulls_erp().write(server.url(names[0])), server.url(names[1])]
+        demo.generate(urls[1], customers=2_000, months=3, seed=7,
+                      end_month=dt.date(2024, 3, 1), as_of=dt.date(2024, 3, 20))
+        yield kind, urls
+    finally:
+        for name in names:
+            server.drop_database(name)
+
+
+def test_server_readers_agree(server_erps, caplog):
+    """PostgreSQL (ADBC) and MariaDB (connectorx) against psycopg / PyMySQL through
+    ``pandas.read_sql``: raw frames column by column and dtype by dtype (equal, or one of the
+    documented differences), normalised tables identical, engine results identical."""
+    kind, urls = server_erps
+    fast_reader = SERVER_READERS[kind]
+    if fast_reader == ADBC_POSTGRESQL and not ADBC_POSTGRESQL_INSTALLED:
+        pytest.skip("adbc-driver-postgresql is not installed: PostgreSQL uses SQLAlchemy")
+    caplog.set_level(logging.INFO, logger="carteiro.erp.readers")
+    mp = pytest.MonkeyPatch()
+    try:
+        for url in urls:
             reference = read_raw(url, MARCH, SQLALCHEMY, mp)
-            fast = read_raw(url, MARCH, ADBC_POSTGRESQL, mp)
+            fast = read_raw(url, MARCH, fast_reader, mp)
+            differences = {}
             for table in RawTables.names():
                 left, right = getattr(reference, table), getattr(fast, table)
                 assert list(left.columns) == list(right.columns)
-                kinds = {assert_raw_equivalent(left[c], right[c], f"{table}.{c}")
-                         for c in left.columns}
-                assert kinds == {"same"}, (table, kinds)
-            assert_same_data(read_data(url, MARCH, SQLALCHEMY, mp),
-                             read_data(url, MARCH, ADBC_POSTGRESQL, mp))
-            assert "could not connect" not in caplog.text  # ADBC itself read it
-        finally:
-            mp.undo()
+                assert len(left) == len(right) and len(left) > 0, table
+                for column in left.columns:
+                    found = assert_raw_equivalent(left[column], right[column],
+                                                  f"{table}.{column}")
+                    if found != "same":
+                        differences[f"{table}.{column}"] = found
+            dates = {k: v for k, v in differences.items() if k in DATES}
+            assert dates == DATES
+            flags = {k: v for k, v in differences.items() if k not in DATES}
+            if url == urls[0]:  # the ERP with nulls in every flag column
+                assert flags == NULL_FLAGS[kind]
+            else:  # the demo: whichever flag columns have a null
+                assert set(flags.values()) <= set(NULL_FLAGS[kind].values())
+            slow, quick = read_data(url, MARCH, SQLALCHEMY, mp), read_data(url, MARCH,
+                                                                         fast_reader, mp)
+            assert_same_data(slow, quick)
+            assert_same_results(slow, quick, MARCH)
+        assert "could not" not in caplog.text  # the fast reader itself read everything
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("level", ["invoice", "customer"])
+def test_server_cli_csv_is_byte_identical(server_erps, level):
+    kind, urls = server_erps
+    args = ("audit", "--db", urls[1], "--start", "2024-03-01", "--end", "2024-03-31",
+            "--level", level)
+    fast = carteiro(*args)
+    reference = carteiro(*args, env={READER_ENV: SQLALCHEMY})
+    assert fast.returncode == reference.returncode == 0, fast.stderr + reference.stderr
+    assert fast.stdout == reference.stdout and len(fast.stdout.splitlines()) > 500
+    assert fast.stderr.count("\n") == reference.stderr.count("\n")
+
+
+# When unreadable_due_dates.sql is read ----------------------------------------------------------
+@pytest.mark.parametrize(("backend", "due", "needed"), [
+    ("sqlite", pd.Series(pd.to_datetime(["2024-03-10"])), True),  # SQLite: any value anywhere
+    ("mysql", pd.Series([dt.date(2024, 3, 10)]), True),  # MariaDB: zero dates in DATE columns
+    ("mariadb", pd.Series(pd.to_datetime(["2024-03-10"])), True),
+    ("postgresql", pd.Series(pd.to_datetime(["2024-03-10", None])), False),  # DATE column
+    ("postgresql", pd.Series([dt.date(2024, 3, 10), None], dtype=object), False),
+    ("postgresql", pd.Series([dt.datetime(2024, 3, 10, 8)], dtype=object), False),
+    ("postgresql", pd.Series(["2024-03-10"], dtype="str"), True),  # TEXT column
+    ("postgresql", pd.Series([None], dtype=object), True),  # nothing to tell the type by
+    ("postgresql", pd.Series([], dtype=object), True),
+])
+def test_when_the_unreadable_due_dates_are_looked_for(backend, due, needed):
+    from carteiro.erp.load import needs_unreadable_check
+
+    assert needs_unreadable_check(backend, pd.DataFrame({"due_date": due})) is needed
+    assert needs_unreadable_check(backend, None) is True
+
+
+OLD_INVOICES_SQL = """SELECT id_fatura AS invoice_id, id_cliente AS customer_id,
+  id_cliente_servico AS service_id, id_forma_cobranca AS method_id,
+  data_vencimento AS due_date, valor AS amount, status AS status, data_pagamento AS paid_on
+FROM fatura
+WHERE (data_vencimento >= :start AND data_vencimento < :end_exclusive)
+   OR data_vencimento IS NULL
+   OR CAST(data_vencimento AS CHAR(30)) NOT LIKE '____-__-__%'
+   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 6, 2) NOT BETWEEN '01' AND '12'
+   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 9, 2) NOT BETWEEN '01' AND '31'
+   OR SUBSTR(CAST(data_vencimento AS CHAR(30)), 6, 5)
+      IN ('02-30', '02-31', '04-31', '06-31', '09-31', '11-31')
+"""
+
+
+def test_an_older_queries_folder_still_finds_unreadable_due_dates(odd_db, tmp_path,
+                                                                    monkeypatch):
+    """A provider's queries folder from before unreadable_due_dates.sql: its invoices.sql
+    returns those rows itself, and the same problems are reported."""
+    expected = load_data(odd_db, MARCH)
+    _queries_with(tmp_path, monkeypatch, "invoices", OLD_INVOICES_SQL)
+    for path in (tmp_path / "queries").glob("unreadable_due_dates*.sql"):
+        path.unlink()
+    older = load_data(odd_db, MARCH)
+    unreadable = older.problems[older.problems["kind"] == "unreadable_date"]
+    assert len(unreadable) > 10
+    keys = ["kind", "table", "id"]
+    pd.testing.assert_frame_equal(
+        unreadable.sort_values(keys).reset_index(drop=True),
+        expected.problems[expected.problems["kind"] == "unreadable_date"]
+        .sort_values(keys).reset_index(drop=True))
+
+
+# MariaDB through connectorx: session, timeout, errors, parameters, zero dates -------------------
+@pytest.fixture(scope="module")
+def mariadb_url() -> Iterator[str]:
+    """:func:`nulls_erp` on a fresh MariaDB database, plus zero dates (MariaDB keeps them
+    unless sql_mode forbids): a payment date in the period and a due date outside it."""
+    if not CONNECTORX_INSTALLED:
+        pytest.skip("connectorx is not installed: MariaDB uses SQLAlchemy")
+    server = servers.mariadb()
+    name = server.create_database()
+    try:
+        url = nulls_erp().write(server.url(name))
+        server.execute(
+            "SET SESSION sql_mode = ''",
+            "INSERT INTO fatura (id_fatura, id_cliente, id_cliente_servico, id_forma_cobranca,"
+            " data_vencimento, valor, status, data_pagamento) VALUES"
+            " (7001, 1, 101, 1, '2024-03-20', 10, 'pago', '0000-00-00'),"
+            " (7002, 1, 101, 1, '0000-00-00', 10, 'aberto', NULL)",
+            database=name)
+        yield url
     finally:
         server.drop_database(name)
+
+
+def _queries_with(tmp_path, monkeypatch, name: str, sql: str) -> None:
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    for path in config.queries_dir().glob("*.sql"):
+        (queries / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (queries / f"{name}.sql").write_text(sql, encoding="utf-8")
+    monkeypatch.setenv("CARTEIRO_QUERIES_DIR", str(queries))
+
+
+def test_connectorx_session_is_read_only_with_the_timeout(mariadb_url, monkeypatch):
+    from carteiro.erp.mysql_reader import read_arrow
+
+    monkeypatch.setenv("CARTEIRO_STATEMENT_TIMEOUT", "7.5")
+    engine = make_engine(mariadb_url)
+    try:
+        with engine.connect():
+            pass  # the dialect learns the server (MariaDB)
+        table = read_arrow(engine, "SELECT @@session.tx_read_only AS ro, "
+                                   "@@session.max_statement_time AS t FROM DUAL", {})
+    finally:
+        engine.dispose()
+    assert table.column("ro").to_pylist() == [1]
+    assert table.column("t").to_pylist() == [7.5]
+
+
+def test_connectorx_timeout_is_explained(mariadb_url, tmp_path, monkeypatch):
+    monkeypatch.delenv(READER_ENV, raising=False)
+    _queries_with(tmp_path, monkeypatch, "customers",
+                  "SELECT id_cliente AS customer_id, nome_razaosocial AS name, cpf_cnpj AS "
+                  "document, cidade AS city, ativo AS active FROM cliente WHERE SLEEP(5) = 0")
+    monkeypatch.setenv("CARTEIRO_STATEMENT_TIMEOUT", "1")
+    started = time.monotonic()
+    with pytest.raises(DataSourceError, match="queries/customers.sql passou do tempo limite"):
+        load_data(mariadb_url, MARCH)
+    assert time.monotonic() - started < 5
+
+
+def test_connectorx_errors_are_the_drivers_own(mariadb_url, tmp_path, monkeypatch):
+    """A query connectorx cannot run is run through SQLAlchemy, so it fails with PyMySQL's
+    error, explained in the same line as on the reference reader."""
+    _queries_with(tmp_path, monkeypatch, "services",
+                  "SELECT id AS service_id, 1 AS customer_id, 1 AS status_id, 'x' AS plan, "
+                  "NULL AS billing_notice FROM nao_existe")
+    messages = []
+    for reader in (CONNECTORX_MYSQL, SQLALCHEMY):
+        if reader == SQLALCHEMY:
+            monkeypatch.setenv(READER_ENV, SQLALCHEMY)
+        with pytest.raises(DataSourceError) as caught:
+            load_data(mariadb_url, MARCH)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "a tabela nao_existe usada em queries/services.sql não existe" in messages[0]
+
+
+@pytest.mark.parametrize("hostile", ["1 OR 1=1", "1' OR '1'='1", "1); DROP TABLE fatura; --"])
+def test_connectorx_parameters_are_escaped_by_the_driver(mariadb_url, hostile, monkeypatch):
+    """A value that would be SQL if formatted in stays a value (MariaDB compares it with the
+    integer column as the number it starts with: customer 1's rows, on both readers)."""
+    from carteiro.erp.load import load_email_log
+
+    monkeypatch.delenv(READER_ENV, raising=False)
+    engine = make_engine(mariadb_url)
+    try:
+        fast = read_query(engine, "email_log", {"customer_id": hostile})
+        monkeypatch.setenv(READER_ENV, SQLALCHEMY)
+        reference = read_query(engine, "email_log", {"customer_id": hostile})
+    finally:
+        engine.dispose()
+    assert fast["log_id"].tolist() == reference["log_id"].tolist()
+    assert set(fast["customer_id"]) <= {1}
+    assert len(load_email_log(mariadb_url, 2)) == 0  # and the tables are still there
+
+
+def test_connectorx_zero_dates_fall_back_quietly(mariadb_url):
+    """connectorx panics on a zero date: the query is read through SQLAlchemy, the CSV is the
+    reference reader's, and Rust's panic report stays off standard error."""
+    args = ("audit", "--db", mariadb_url, "--start", "2024-03-01", "--end", "2024-03-31",
+            "--verbose")
+    fast = carteiro(*args, env={"RUST_BACKTRACE": "1"})
+    reference = carteiro(*args, env={READER_ENV: SQLALCHEMY})
+    assert fast.returncode == reference.returncode == 0, fast.stderr
+    assert fast.stdout == reference.stdout
+    assert "panicked" not in fast.stderr and "RUST_BACKTRACE" not in fast.stderr
+    assert "Lendo clientes" in fast.stderr  # other output is kept
+    assert "7001" in fast.stdout and "7002" not in fast.stdout  # out of the period
+    assert "invoices id 7002: data de vencimento ilegível '0000-00-00'" in fast.stderr
+
+
+def test_panic_reports_are_removed_and_the_rest_kept():
+    from carteiro.erp.mysql_reader import without_panics
+
+    text = (b"antes\n"
+            b"thread '<unnamed>' (8628) panicked at /x/mod.rs:122:23:\n"
+            b"Could not retrieve `Option<NaiveDate>`\n"
+            b"stack backtrace:\n   0: rust_begin_unwind\n             at /x.c:542:18\n"
+            b"note: Some details are omitted, run with `RUST_BACKTRACE=full` for more.\n"
+            b"Lendo clientes\n"
+            b"thread 'x' panicked at src/a.rs:1:2:\nboom\n"
+            b"note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+            b"thread 'y' panicked at src/a.rs:1:2:\nboom2\nstack backtrace:\n   0: a\n"
+            b"fim\n")
+    assert without_panics(text) == b"antes\nLendo clientes\nfim\n"
+    assert without_panics(b"sem panico\n") == b"sem panico\n"
 
 
 # Parameters, reader choice, read-only, timeout ---------------------------------------------------
@@ -317,13 +580,46 @@ def test_reader_choice(tmp_path, monkeypatch):
         assert reader_for(engines["memory"]) == SQLALCHEMY
         assert reader_for(engines["postgresql"]) == (
             ADBC_POSTGRESQL if ADBC_POSTGRESQL_INSTALLED else SQLALCHEMY)
-        assert reader_for(engines["mariadb"]) == SQLALCHEMY
+        assert reader_for(engines["mariadb"]) == (
+            CONNECTORX_MYSQL if CONNECTORX_INSTALLED else SQLALCHEMY)
         monkeypatch.setenv(READER_ENV, SQLALCHEMY)
         assert reader_for(engines["file"]) == SQLALCHEMY
         assert reader_for(engines["postgresql"]) == SQLALCHEMY
     finally:
         for engine in engines.values():
             engine.dispose()
+
+
+@pytest.mark.parametrize(("url", "reader"), [
+    ("mysql+pymysql://u:p@127.0.0.1:9/erp", CONNECTORX_MYSQL),
+    ("mariadb+pymysql://u:p@servidor/erp?charset=utf8mb4", CONNECTORX_MYSQL),
+    ("mysql+pymysql://u@[::1]:3306/erp", CONNECTORX_MYSQL),
+    # what connectorx would not honour the same way: read through SQLAlchemy
+    ("mysql+pymysql://u:p@127.0.0.1:9/erp?ssl_ca=/etc/ca.pem", SQLALCHEMY),
+    ("mysql+pymysql://u:p@127.0.0.1:9/erp?charset=latin1", SQLALCHEMY),
+    ("mysql+pymysql://u:p@/erp?unix_socket=/run/mysqld/mysqld.sock", SQLALCHEMY),
+    ("mysql+pymysql://127.0.0.1:9/erp", SQLALCHEMY),  # no user: PyMySQL's default
+])
+def test_mariadb_reader_choice(url, reader, monkeypatch):
+    if not CONNECTORX_INSTALLED:
+        pytest.skip("connectorx is not installed: MariaDB uses SQLAlchemy")
+    monkeypatch.delenv(READER_ENV, raising=False)
+    engine = make_engine(url)
+    try:
+        assert reader_for(engine) == reader
+    finally:
+        engine.dispose()
+
+
+def test_connectorx_uri_encodes_the_password():
+    from carteiro.erp.mysql_reader import connectorx_uri
+
+    engine = make_engine("mysql+pymysql://leitor:p%40ss%3Aw%2Frd%231%25%3F@db.local:3307/erp")
+    try:
+        assert connectorx_uri(engine) == (
+            "mysql://leitor:p%40ss%3Aw%2Frd%231%25%3F@db.local:3307/erp")
+    finally:
+        engine.dispose()
 
 
 def test_fast_reader_opens_sqlite_read_only(tmp_path, monkeypatch):

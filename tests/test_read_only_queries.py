@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from carteiro.erp import source
-from carteiro.erp.queries import check_read_only, query_text
+from carteiro.erp.queries import DIALECT_FILES, check_read_only, query_path, query_text
 from carteiro.errors import CarteiroError
 from tests import servers
 from tests.cli_helpers import assert_one_line_error, carteiro
@@ -29,7 +29,9 @@ from tests.erp_builder import Erp
 
 ARGS = ("--start", "2024-03-01", "--end", "2024-03-31")
 BACKENDS = ("sqlite", "postgresql", "mysql")
-SHIPPED = sorted(p.stem for p in source.queries_dir().glob("*.sql"))
+# queries/<name>.sql (portable) and queries/<name>.<dialect>.sql (one database's copy)
+SHIPPED = sorted(p.stem for p in source.queries_dir().glob("*.sql") if "." not in p.stem)
+PER_DIALECT = sorted(p.stem for p in source.queries_dir().glob("*.*.sql"))
 ROUTINES = ("SELECT id_rotina AS routine_id, tipo AS kind, horario AS time_of_day, "
             "ativo AS active FROM rotina")
 OUT = "/tmp/carteiro_ataque.out"  # replaced by a real folder in the server tests
@@ -47,8 +49,10 @@ def refused(sql: str, backend: str, name: str = "routines") -> str:
 
 
 # The shipped queries ----------------------------------------------------------------------------
-def test_eleven_queries_are_shipped() -> None:
-    assert len(SHIPPED) == 11
+def test_twelve_queries_are_shipped() -> None:
+    assert len(SHIPPED) == 12
+    assert PER_DIALECT == ["invoices.mysql", "unreadable_due_dates.mysql",
+                           "unreadable_due_dates.postgresql"]
 
 
 @pytest.mark.parametrize("backend", [*BACKENDS, "mariadb"])
@@ -56,6 +60,36 @@ def test_eleven_queries_are_shipped() -> None:
 def test_shipped_queries_pass(name: str, backend: str) -> None:
     text = query_text(name, backend)
     assert "SELECT" in text.upper()
+
+
+@pytest.mark.parametrize("stem", PER_DIALECT)
+def test_per_dialect_files_are_read_for_their_database_only(stem: str) -> None:
+    """``<name>.<dialect>.sql`` is what ``<name>`` means on that database (MariaDB and MySQL
+    share ``mysql``), checked in its dialect; the others read the portable file."""
+    name, dialect = stem.split(".")
+    own = (source.queries_dir() / f"{stem}.sql").read_text(encoding="utf-8")
+    portable = (source.queries_dir() / f"{name}.sql").read_text(encoding="utf-8")
+    def stripped(text: str) -> str:
+        return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+    backends = [b for b in [*BACKENDS, "mariadb"] if DIALECT_FILES[b] == dialect]
+    assert backends
+    for backend in backends:
+        assert query_path(name, backend).name == f"{stem}.sql"
+        assert query_text(name, backend) == stripped(own)
+    assert query_path(name, "sqlite").name == f"{name}.sql"  # no SQLite copy is shipped
+    assert query_text(name, "sqlite") == stripped(portable)
+
+
+def test_a_per_dialect_file_is_checked_and_named(tmp_path: Path) -> None:
+    """A provider's ``routines.postgresql.sql`` that writes is refused, naming that file; the
+    portable file is still used on the other databases."""
+    shutil.copy(source.queries_dir() / "routines.sql", tmp_path / "routines.sql")
+    (tmp_path / "routines.postgresql.sql").write_text(
+        f"{ROUTINES}; DELETE FROM rotina", encoding="utf-8")
+    with pytest.raises(CarteiroError, match=r"routines\.postgresql\.sql: 2 comandos SQL"):
+        query_text("routines", "postgresql", tmp_path)
+    assert "FROM rotina" in query_text("routines", "sqlite", tmp_path)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

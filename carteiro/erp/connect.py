@@ -106,16 +106,22 @@ def _sqlite_read_only(url: sa.URL) -> sa.URL:
     return url.set(database=f"{location}?{options}", query={**driver_options, "uri": "true"})
 
 
-def postgres_options(url: sa.URL | str, seconds: float | None = None) -> str:
+def postgres_options(url: sa.URL | str, seconds: float | None = None, *,
+                     jit_off: bool = False) -> str:
     """libpq ``options``: the URL's own (e.g. ``-csearch_path=erp``) first, Carteiro's last,
     so read-only and the timeout cannot be switched off from the URL. Any other reader that
-    opens its own PostgreSQL connection must pass these options too."""
+    opens its own PostgreSQL connection must pass these options too.
+
+    ``jit_off`` (for a server known to be PostgreSQL 11 or later; older ones refuse the
+    setting) also switches JIT compilation off: Carteiro's queries are plain index reads, which
+    JIT makes slower (PostgreSQL compiles for up to half a second when its row estimate is
+    large, as for the walk over the distinct due dates)."""
     url = make_url(url) if isinstance(url, str) else url
     seconds = statement_timeout() if seconds is None else seconds
     ours = (
         "-c default_transaction_read_only=on "
         f"-c statement_timeout={max(1, int(seconds * 1000))} "
-        "-c DateStyle=ISO"
+        "-c DateStyle=ISO" + (" -c jit=off" if jit_off else "")
     )
     theirs = url.query.get("options")
     if isinstance(theirs, tuple):
@@ -245,7 +251,18 @@ def make_engine(url: str, *, timeout: float | None = None) -> Engine:
         _install_mysql_session(engine, seconds)
     elif backend == "sqlite":
         _install_sqlite_session(engine, seconds)
+    elif backend == "postgresql":
+        _install_postgres_session(engine)
     return engine
+
+
+def mysql_session(seconds: float, *, mariadb: bool) -> list[str]:
+    """The statements that make a MariaDB/MySQL session read-only with a statement timeout of
+    ``seconds``: MariaDB's ``max_statement_time``, or MySQL's ``max_execution_time`` (which
+    covers SELECTs). Any reader that opens its own connection runs them first."""
+    limit = (f"SET SESSION max_statement_time = {float(seconds)}" if mariadb
+             else f"SET SESSION max_execution_time = {int(seconds * 1000)}")
+    return ["SET SESSION TRANSACTION READ ONLY", limit]
 
 
 def _install_mysql_session(engine: Engine, seconds: float) -> None:
@@ -253,15 +270,32 @@ def _install_mysql_session(engine: Engine, seconds: float) -> None:
     def _read_only(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("SET SESSION TRANSACTION READ ONLY")
+            read_only, mariadb_limit = mysql_session(seconds, mariadb=True)
+            cursor.execute(read_only)
             try:
-                cursor.execute(f"SET SESSION max_statement_time = {float(seconds)}")  # MariaDB
-            except Exception:  # MySQL: no max_statement_time; max_execution_time covers SELECTs
-                cursor.execute(f"SET SESSION max_execution_time = {int(seconds * 1000)}")
+                cursor.execute(mariadb_limit)
+            except Exception:  # MySQL: no max_statement_time
+                cursor.execute(mysql_session(seconds, mariadb=False)[1])
         finally:
             cursor.close()
         if hasattr(dbapi_connection, "_read_timeout"):  # PyMySQL: now wait for results
             dbapi_connection._read_timeout = seconds + READ_TIMEOUT_MARGIN
+
+
+def _install_postgres_session(engine: Engine) -> None:
+    """JIT off on PostgreSQL 11 or later (see :func:`postgres_options`; the server's version is
+    known only once connected)."""
+
+    @event.listens_for(engine, "connect")
+    def _no_jit(dbapi_connection: Any, _record: Any) -> None:
+        version = getattr(getattr(dbapi_connection, "info", None), "server_version", 0)
+        if version >= 110000:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SET jit = off")
+            finally:
+                cursor.close()
+            dbapi_connection.commit()  # a SET in a transaction rolled back would be undone
 
 
 def _install_sqlite_session(engine: Engine, seconds: float) -> None:

@@ -2,10 +2,20 @@
 
 :func:`load_data` is the path the dashboard, the CLI and the benchmark all take. It reaches the
 database once through SQLAlchemy (so a wrong host, port or password fails with the same
-one-line message whatever the reader), starts reading the invoices of the period in a
-background thread, reads and normalises every other table meanwhile (the drivers release the
-GIL while they work, so the invoice scan overlaps the e-mail validation on a two-core
-machine), then normalises the invoices.
+one-line message whatever the reader), starts reading the invoices of the period and the
+other big tables (:data:`BACKGROUND_READS`) in background threads, reads the small ones and
+normalises them all meanwhile (the drivers release the GIL while they work, so the reads
+overlap each other and the e-mail validation on a two-core machine), then normalises the
+invoices.
+
+**Unreadable due dates.** ``queries/invoices.sql`` reads the period's invoices (and those
+without a due date) through the index on the due date. The invoices whose due date cannot be
+read — text such as ``31/03/2024`` or ``lixo``, which sorts outside any period — come from
+``queries/unreadable_due_dates.sql``, which asks the index for the distinct due dates instead
+of reading every invoice (:func:`needs_unreadable_check` says when it is read). Its rows are
+appended to the period's (none of them is due in the period, so nothing is read twice); a
+queries folder without that file (an older copy) keeps the old way: its ``invoices.sql``
+returns those rows itself.
 
 ``progress`` receives a pt-BR sentence at the start of each step (:data:`LOAD_STEPS` names
 the tables); the dashboard shows them in its loading status and ``bench/`` times the steps
@@ -14,12 +24,17 @@ from them.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 from collections.abc import Callable
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
+from carteiro.columns import Invoice
 from carteiro.erp.connect import make_engine
 from carteiro.erp.dataset import ErpData, ReferenceTables, normalise_reference
+from carteiro.erp.queries import query_path
 from carteiro.erp.readers import PendingRead, check_connection, read_query
 from carteiro.period import Period
 
@@ -40,11 +55,85 @@ LOAD_STEPS: dict[str, str] = {
 }
 NORMALISING_REFERENCE = "Normalizando dados e validando e-mails…"
 NORMALISING_INVOICES = "Normalizando faturas…"
+UNREADABLE_DUE_DATES = "unreadable_due_dates"
+# The big tables besides the invoices: read in the background from the start too, each on its
+# own connection, so they are read at the same time (the drivers release the GIL while they
+# read; on PostgreSQL and MariaDB the server works on each in parallel).
+BACKGROUND_READS = ("recipients", "customers", "services")
+# How pandas sees a column of dates, datetimes or timestamps (infer_dtype).
+_DATE_KINDS = frozenset({"date", "datetime", "datetime64"})
+
+
+def release_memory() -> None:
+    """Hand the memory freed so far back to the system. The readers run in several threads and
+    glibc's malloc keeps freed memory in each thread's arena: at a million customers that is
+    hundreds of megabytes of resident memory holding nothing (``malloc_trim``; a no-op where
+    the C library has no such function)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _say(progress: Progress | None, message: str) -> None:
     if progress:
         progress(message)
+
+
+def needs_unreadable_check(backend: str, invoices: pd.DataFrame | None) -> bool:
+    """Whether ``unreadable_due_dates.sql`` can find anything.
+
+    SQLite keeps any value in any column, and MariaDB/MySQL keep zero dates (``0000-00-00``)
+    in a DATE column when the server's ``sql_mode`` allows them: always. PostgreSQL's DATE and
+    TIMESTAMP columns hold only real dates: only when ``invoices.sql`` returned ``due_date`` as
+    something else (text), or returned no due date to tell (``invoices`` None: not read yet).
+    """
+    if backend != "postgresql":
+        return True
+    if invoices is None or Invoice.DUE_DATE not in invoices.columns:
+        return True
+    due = invoices[Invoice.DUE_DATE]
+    if pd.api.types.is_datetime64_any_dtype(due.dtype):
+        return False
+    return pd.api.types.infer_dtype(due, skipna=True) not in _DATE_KINDS
+
+
+def with_unreadable(invoices: pd.DataFrame, unreadable: pd.DataFrame) -> pd.DataFrame:
+    """The period's invoices, then those of ``unreadable_due_dates.sql`` (if any)."""
+    if unreadable.empty:
+        return invoices
+    return pd.concat([invoices, unreadable[list(invoices.columns)]], ignore_index=True)
+
+
+class PendingInvoices:
+    """The raw invoices of the period, being read in the background from its creation:
+    ``invoices.sql``, then ``unreadable_due_dates.sql`` when it can find something
+    (:func:`needs_unreadable_check`; started at once unless the answer depends on the rows)."""
+
+    def __init__(self, engine: Engine, params: dict, url: str | None = None) -> None:
+        self.engine, self.params, self.url = engine, params, url
+        self.backend = engine.url.get_backend_name()
+        self._period = PendingRead(engine, "invoices", params, url)
+        self._unreadable = self._start_unreadable(None) if self.backend != "postgresql" else None
+
+    def _start_unreadable(self, invoices: pd.DataFrame | None) -> PendingRead | None:
+        if not query_path(UNREADABLE_DUE_DATES, self.backend).is_file():
+            return None  # an older queries folder: its invoices.sql returns those rows
+        if not needs_unreadable_check(self.backend, invoices):
+            return None
+        return PendingRead(self.engine, UNREADABLE_DUE_DATES, self.params, self.url)
+
+    def result(self) -> pd.DataFrame:
+        invoices = self._period.result()
+        unreadable = self._unreadable
+        if self.backend == "postgresql":
+            unreadable = self._start_unreadable(invoices)
+        if unreadable is None:
+            return invoices
+        return with_unreadable(invoices, unreadable.result())
+
+
+def read_invoices(engine: Engine, params: dict, url: str | None = None) -> pd.DataFrame:
+    """The raw invoices :func:`load_data` normalises (see :class:`PendingInvoices`)."""
+    return PendingInvoices(engine, params, url).result()
 
 
 def load_data(url: str, period: Period, progress: Progress | None = None) -> ErpData:
@@ -53,13 +142,18 @@ def load_data(url: str, period: Period, progress: Progress | None = None) -> Erp
     try:
         check_connection(engine, url)
         params = period.bind_parameters()
-        invoices = PendingRead(engine, "invoices", params, url)
+        invoices = PendingInvoices(engine, params, url)
+        pending = {name: PendingRead(engine, name, params, url) for name in BACKGROUND_READS}
         frames: dict[str, pd.DataFrame] = {}
         for name in ReferenceTables.names():
             _say(progress, f"Lendo {LOAD_STEPS[name]}…")
-            frames[name] = read_query(engine, name, params, url=url)
+            frames[name] = (pending[name].result() if name in pending
+                            else read_query(engine, name, params, url=url))
         _say(progress, NORMALISING_REFERENCE)
+        release_memory()  # what the readers freed (conversions, driver buffers)
         reference = normalise_reference(frames)
+        del frames  # the raw frames: normalised copies replace them (half the memory at 1M)
+        release_memory()
         _say(progress, f"Lendo {LOAD_STEPS['invoices']}…")
         raw_invoices = invoices.result()
     finally:

@@ -1,6 +1,15 @@
 """``queries/<name>.sql``: the text of a query, its ``:named`` parameters, and the columns it
 must return.
 
+**One file per query, and a per-dialect copy where the portable SQL is slow.** The query
+``<name>`` is read from ``queries/<name>.<dialect>.sql`` when that file exists for the
+connection's database, else from the portable ``queries/<name>.sql`` (:func:`query_path`).
+``<dialect>`` is ``sqlite``, ``postgresql`` or ``mysql`` (MariaDB and MySQL share ``mysql``),
+the name SQLAlchemy gives the URL's backend. A per-dialect file returns the same columns and
+the same rows as the portable one; it only reaches them differently (shipped:
+``invoices.mysql.sql``, ``unreadable_due_dates.mysql.sql`` and
+``unreadable_due_dates.postgresql.sql``). Each file is checked in its own dialect.
+
 Whole-line ``--`` comments are stripped before the query is sent (so a comment may mention a
 ``:parameter`` without SQLAlchemy expecting a value for it). Parameters are always bound by
 the driver, never formatted into the text: :func:`bound_statement` for SQLAlchemy,
@@ -24,6 +33,7 @@ SQL the parser cannot read (fail closed). The read-only sessions of
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,19 +47,38 @@ from carteiro.erp import source
 from carteiro.erp.read_only import check_read_only
 from carteiro.errors import CarteiroError
 
-__all__ = ["bound_statement", "check_columns", "check_read_only", "missing_parameters",
-           "positional_sql", "query_parameters", "query_text"]
+__all__ = ["DIALECT_FILES", "bound_statement", "check_columns", "check_read_only", "iso_day",
+           "missing_parameters", "positional_sql", "query_parameters", "query_path", "query_text"]
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # A quoted literal (skipped) or a :name parameter (replaced), for placeholder rewriting.
 _LITERAL_OR_PARAM = re.compile(r"('(?:[^']|'')*')|(?<![:\w]):([A-Za-z_]\w*)")
 
+# SQLAlchemy backend name → the <dialect> part of queries/<name>.<dialect>.sql
+DIALECT_FILES = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql",
+                 "mariadb": "mysql"}
+# Queries that return the columns of another one.
+_SAME_COLUMNS = {"unreadable_due_dates": "invoices"}
+
+
+def query_path(name: str, backend: str, directory: Path | None = None) -> Path:
+    """``queries/<name>.<dialect>.sql`` when it exists for ``backend``, else
+    ``queries/<name>.sql`` (which may not exist)."""
+    folder = directory or source.queries_dir()
+    dialect = DIALECT_FILES.get(backend)
+    if dialect:
+        specific = folder / f"{name}.{dialect}.sql"
+        if specific.is_file():
+            return specific
+    return folder / f"{name}.sql"
+
+
 def query_text(name: str, backend: str, directory: Path | None = None) -> str:
-    """The query of ``queries/<name>.sql`` without its whole-line ``--`` comments (so a
-    comment may mention a ``:parameter`` without SQLAlchemy expecting a value for it), checked
-    to be one read-only SELECT in the SQL of ``backend`` (SQLAlchemy's backend name:
-    ``sqlite``, ``postgresql``, ``mysql``, ``mariadb``)."""
-    path = (directory or source.queries_dir()) / f"{name}.sql"
+    """The query ``name`` for ``backend`` (:func:`query_path`) without its whole-line ``--``
+    comments (so a comment may mention a ``:parameter`` without SQLAlchemy expecting a value
+    for it), checked to be one read-only SELECT in the SQL of ``backend`` (SQLAlchemy's
+    backend name: ``sqlite``, ``postgresql``, ``mysql``, ``mariadb``)."""
+    path = query_path(name, backend, directory)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -93,22 +122,38 @@ def missing_parameters(names: list[str], params: Mapping[str, Any]) -> None:
         raise CarteiroError(f"parâmetro(s) sem valor na consulta: {', '.join(missing)}")
 
 
+def iso_day(value: Any) -> Any:
+    """A day (``datetime.date``, not a datetime) as ISO text; anything else unchanged."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
 def bound_statement(sql: str, params: Mapping[str, Any]) -> tuple[sa.TextClause, dict[str, Any]]:
-    """The text clause with its parameters typed (dates as DATE), and the values it uses."""
+    """The text clause with its parameters, and the values it uses.
+
+    A day is bound as ISO text of no declared type (PostgreSQL: the ``unknown`` type), so the
+    database reads it as whatever it is compared with: a date for a DATE column, text for a
+    TEXT/VARCHAR one (a provider whose due dates are text). A datetime is bound as a DATE."""
     names = query_parameters(sql)
     missing_parameters(names, params)
     statement = sa.text(sql)
-    typed = [
-        sa.bindparam(n, type_=sa.Date()) if hasattr(params[n], "isoformat") else sa.bindparam(n)
-        for n in names
-    ]
+    typed = []
+    for n in names:
+        if isinstance(params[n], dt.datetime):
+            typed.append(sa.bindparam(n, type_=sa.Date()))
+        elif isinstance(params[n], dt.date):
+            typed.append(sa.bindparam(n, type_=sa.types.NullType()))
+        else:
+            typed.append(sa.bindparam(n))
     if typed:
         statement = statement.bindparams(*typed)
-    return statement, {n: params[n] for n in names}
+    return statement, {n: iso_day(params[n]) for n in names}
 
 
 def check_columns(name: str, frame: pd.DataFrame) -> None:
-    absent = [c for c in QUERY_COLUMNS.get(name, ()) if c not in frame.columns]
+    needed = QUERY_COLUMNS.get(_SAME_COLUMNS.get(name, name), ())
+    absent = [c for c in needed if c not in frame.columns]
     if absent:
         raise CarteiroError(
             f"queries/{name}.sql não devolve a(s) coluna(s) {', '.join(absent)}: "

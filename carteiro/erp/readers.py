@@ -11,13 +11,16 @@ The reader is the fastest one the driver offers (:func:`reader_for`):
 
 * ``adbc-sqlite`` — a SQLite file, through ``adbc-driver-sqlite``;
 * ``adbc-postgresql`` — PostgreSQL, through ``adbc-driver-postgresql`` when it is installed;
-* ``sqlalchemy`` — everything else (MariaDB/MySQL, an in-memory SQLite): ``pandas.read_sql``
-  over a connection of the engine.
+* ``connectorx-mysql`` — MariaDB/MySQL through ``connectorx`` (:mod:`carteiro.erp.mysql_reader`)
+  for a ``mysql+pymysql://`` URL it can honour the same way;
+* ``sqlalchemy`` — everything else (an in-memory SQLite, a MariaDB URL with TLS options…):
+  ``pandas.read_sql`` over a connection of the engine.
 
-The ADBC readers return Arrow columns built in C, with no Python object per value: at a million
-customers the month loads in a third of the time and about half the memory of
-``pandas.read_sql``, which spends most of its time building Python objects in the DB-API driver
-(``bench/`` measures both). ``CARTEIRO_READER=sqlalchemy`` forces the reference path.
+The ADBC and connectorx readers return Arrow columns built in C/Rust, with no Python object per
+value: at a million customers the month loads in a third of the time and about half the memory
+of ``pandas.read_sql``, which spends most of its time building Python objects in the DB-API
+driver (on MariaDB PyMySQL even parses the protocol in Python: a tenth of the time there;
+``bench/`` measures both). ``CARTEIRO_READER=sqlalchemy`` forces the reference path.
 
 How the ADBC readers keep SQLAlchemy's behaviour:
 
@@ -29,18 +32,25 @@ How the ADBC readers keep SQLAlchemy's behaviour:
   ISO dates, the URL's own ``options``) and its connect timeout.
 * **Parameters** are bound by the driver, never formatted into the text: each ``:name`` becomes a
   numbered placeholder (``?1`` for SQLite, ``$1`` for PostgreSQL) in order of first appearance
-  (:func:`query_parameters`), quoted literals and ``::casts`` left alone. Dates are bound as ISO
-  text on SQLite (what SQLAlchemy's ``Date`` type sends) and as dates on PostgreSQL.
+  (:func:`query_parameters`), quoted literals and ``::casts`` left alone. Days are bound as ISO
+  text on SQLite; on PostgreSQL as the type the server infers for the placeholder when the
+  statement is prepared (a date where it is compared with a DATE or TIMESTAMP column, ISO text
+  where it is compared with a TEXT/VARCHAR one), as SQLAlchemy's untyped ISO text is.
 * **Types.** SQLite has no column types: ADBC infers each column's type from the rows of a
   batch, and fails on a later batch that does not fit. Every result is read as ONE batch, so
   the inference sees every row: integers and reals become reals, and a column that mixes text
   with numbers (``'S'`` or ``'sim'`` among 0/1 flags, ``'lixo'`` among dates, ``20240310``
-  stored as a number among ISO dates) becomes text (``'1'``, ``'S'``, ``'20240310'``). This is
-  the one intended raw difference from ``pandas.read_sql``, which returns such a column as
-  objects of mixed Python types; the normalisation (``carteiro.normalise``) reads both the same
+  stored as a number among ISO dates) becomes text (``'1'``, ``'S'``, ``'20240310'``), where
+  ``pandas.read_sql`` returns objects of mixed Python types. The other intended raw
+  differences, on every fast reader: a DATE column is ``datetime64`` days and a BOOLEAN column
+  with a null pandas' nullable ``boolean``, where ``read_sql`` gives ``date``/``bool`` objects
+  (:func:`arrow_to_pandas`). The normalisation (``carteiro.erp.normalise``) reads both the same
   way, which ``tests/test_fast_reader.py`` checks column by column and dtype by dtype.
-  Otherwise the frame has ``read_sql``'s dtypes (:func:`arrow_to_pandas`): integers int64,
-  numerics float64, a column of only nulls (or of no rows) objects.
+  Otherwise the frame has ``read_sql``'s dtypes: integers int64, numerics float64 (the nearest
+  float to the decimal, as ``float(Decimal)``), a column of only nulls (or of no rows) objects.
+* **Connections.** An ADBC connection is reused by the next read of the same engine once its
+  read has succeeded (:class:`_AdbcConnections`; opening one costs ~0.1 s on PostgreSQL), and
+  closed when the engine is disposed.
 * **Timeouts.** ADBC's SQLite driver cannot interrupt a statement, so a statement that runs
   past ``CARTEIRO_STATEMENT_TIMEOUT`` is abandoned (it finishes in a daemon thread and its result
   is dropped) and reported like SQLAlchemy's interrupted one. PostgreSQL cancels it itself.
@@ -57,6 +67,7 @@ import importlib.util
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -65,8 +76,10 @@ from urllib.parse import quote, urlencode
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from carteiro.erp import mysql_reader
 from carteiro.erp.connect import (
     URL_REJECTIONS,
     connect_timeout,
@@ -75,9 +88,11 @@ from carteiro.erp.connect import (
     url_refused,
 )
 from carteiro.erp.failures import explain, is_driver_error
+from carteiro.erp.mysql_reader import connectorx_uri
 from carteiro.erp.queries import (
     bound_statement,
     check_columns,
+    iso_day,
     missing_parameters,
     positional_sql,
     query_parameters,
@@ -88,9 +103,10 @@ log = logging.getLogger("carteiro.erp.readers")
 
 READER_ENV = "CARTEIRO_READER"
 ADBC_SQLITE, ADBC_POSTGRESQL, SQLALCHEMY = "adbc-sqlite", "adbc-postgresql", "sqlalchemy"
+CONNECTORX_MYSQL = "connectorx-mysql"
 # Rows per Arrow batch for ADBC SQLite: one batch per result, so type inference sees every row.
 SQLITE_BATCH_ROWS = 1 << 30
-_PG_TIMEOUT_GRACE = 5.0  # PostgreSQL cancels the statement itself; wait a little longer
+_SERVER_TIMEOUT_GRACE = 5.0  # the server cancels the statement itself; wait a little longer
 
 
 def _installed(module: str) -> bool:
@@ -117,6 +133,9 @@ def reader_for(engine: Engine) -> str:
         return ADBC_SQLITE
     if backend == "postgresql" and _installed("adbc_driver_postgresql"):
         return ADBC_POSTGRESQL
+    if (backend in ("mysql", "mariadb") and _installed("connectorx")
+            and connectorx_uri(engine) is not None):
+        return CONNECTORX_MYSQL
     return SQLALCHEMY
 
 
@@ -130,7 +149,8 @@ def _postgresql_uri(engine: Engine) -> str:
     for key, value in url.query.items():
         if key != "options":
             query[key] = value if isinstance(value, str) else value[-1]
-    query["options"] = postgres_options(url)
+    version = engine.dialect.server_version_info or (0,)
+    query["options"] = postgres_options(url, jit_off=version >= (11,))
     query["connect_timeout"] = str(max(1, round(connect_timeout())))
     user = quote(url.username or "", safe="")
     if url.password is not None:
@@ -156,24 +176,80 @@ def _adbc_connect(engine: Engine, reader: str) -> Any:
     return adbc_driver_postgresql.dbapi.connect(_postgresql_uri(engine), autocommit=True)
 
 
-def _adbc_value(value: Any, reader: str) -> Any:
-    if reader == ADBC_SQLITE and isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()  # what SQLAlchemy's Date type binds on SQLite
+def _adbc_value(value: Any, reader: str, wanted: pa.DataType | None) -> Any:
+    """A parameter as ADBC binds it: a day as ISO text on SQLite (what SQLAlchemy binds there)
+    and where PostgreSQL expects text (``wanted``, the type it inferred); else unchanged."""
+    if not isinstance(value, dt.date):
+        return value
+    if reader == ADBC_SQLITE:
+        return value.isoformat()
+    if wanted is not None and (pa.types.is_string(wanted) or pa.types.is_large_string(wanted)):
+        return iso_day(value) if not isinstance(value, dt.datetime) else value.isoformat(" ")
     return value
+
+
+def _parameter_types(cursor: Any, reader: str, text: str, count: int) -> list[Any]:
+    """The types PostgreSQL infers for the placeholders of ``text`` (it prepares it)."""
+    if reader != ADBC_POSTGRESQL or not count:
+        return [None] * count
+    schema = cursor.adbc_prepare(text)
+    if schema is None or len(schema) != count:
+        return [None] * count
+    return [field.type for field in schema]
+
+
+class _AdbcConnections:
+    """Idle ADBC connections per engine, reused by the reads of one load: opening an ADBC
+    PostgreSQL connection costs about 0.1 s (the driver loads the server's type catalogue),
+    once per query otherwise. A connection goes back only after a read that succeeded; all are
+    closed when the engine is disposed (a read abandoned at its timeout closes its own when it
+    ends)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: weakref.WeakKeyDictionary[Engine, list[Any]] = weakref.WeakKeyDictionary()
+
+    def acquire(self, engine: Engine, reader: str) -> Any:
+        with self._lock:
+            idle = self._idle.get(engine)
+            if idle:
+                return idle.pop()
+            watched = engine in self._idle
+            self._idle.setdefault(engine, [])
+        if not watched:
+            event.listen(engine, "engine_disposed", self._close_all)
+        return _adbc_connect(engine, reader)
+
+    def release(self, engine: Engine, connection: Any, reusable: bool) -> None:
+        with self._lock:
+            idle = self._idle.get(engine)
+            if reusable and idle is not None:
+                idle.append(connection)
+                return
+        connection.close()
+
+    def _close_all(self, engine: Engine) -> None:
+        with self._lock:
+            idle = self._idle.pop(engine, [])
+        for connection in idle:
+            connection.close()
+
+
+_CONNECTIONS = _AdbcConnections()
 
 
 def _read_adbc(engine: Engine, reader: str, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
     text, names = positional_sql(sql, "?" if reader == ADBC_SQLITE else "$")
     missing_parameters(names, params)
-    values = [_adbc_value(params[n], reader) for n in names]
     try:
-        connection = _adbc_connect(engine, reader)
+        connection = _CONNECTIONS.acquire(engine, reader)
     except Exception as err:  # SQLAlchemy reached the database (check_connection): use it
         if not _driver_error(err):
             raise
         log.warning("ADBC (%s) could not connect (%s); reading through SQLAlchemy", reader,
                     str(err).splitlines()[0] if str(err) else type(err).__name__)
         return _read_sqlalchemy(engine, sql, params)
+    done = False
     try:
         cursor = connection.cursor()
         try:
@@ -181,12 +257,15 @@ def _read_adbc(engine: Engine, reader: str, sql: str, params: Mapping[str, Any])
                 cursor.adbc_statement.set_options(
                     **{"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)}
                 )
+            wanted = _parameter_types(cursor, reader, text, len(names))
+            values = [_adbc_value(params[n], reader, w) for n, w in zip(names, wanted, strict=True)]
             cursor.execute(text, values or None)
             table = cursor.fetch_arrow_table()
+            done = True
         finally:
             cursor.close()
     finally:
-        connection.close()
+        _CONNECTIONS.release(engine, connection, done)
     return arrow_to_pandas(table)
 
 
@@ -205,24 +284,55 @@ def _plain_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return _plain_column(storage)
     if pa.types.is_integer(kind) and kind != pa.int64():
         return pc.cast(column, pa.int64())
-    if pa.types.is_floating(kind) and kind != pa.float64() or pa.types.is_decimal(kind):
+    if pa.types.is_decimal(kind):
+        return _decimal_floats(column)
+    if pa.types.is_floating(kind) and kind != pa.float64():
         return pc.cast(column, pa.float64())
     return column
 
 
+def _decimal_floats(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Decimals as the nearest float64, as ``float(Decimal)`` gives (``read_sql``'s
+    ``coerce_float``). Arrow's own decimal → float cast multiplies by an inexact power of ten
+    and misses by one unit in the last place about one time in four (``75.66`` comes out as
+    ``75.66000000000001``); the decimal text parses to the nearest float."""
+    return pc.cast(pc.cast(column, pa.string()), pa.float64())
+
+
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
-    """An Arrow result as the frame Carteiro reads (see :func:`_plain_column`); strings stay
-    Arrow-backed (pandas' ``str``), no Python object per value except dates and nullable
-    booleans, which ``pandas.read_sql`` also returns as objects."""
+    """An Arrow result as the frame Carteiro reads (see :func:`_plain_column`), with no Python
+    object per value: strings stay Arrow-backed (pandas' ``str``), dates become
+    ``datetime64`` days and booleans with nulls pandas' nullable ``boolean``, where
+    ``pandas.read_sql`` gives Python ``date``/``bool`` objects (the normalisation reads both
+    the same way; at a million invoices the objects cost ~80 MB and their garbage more)."""
     columns = [_plain_column(c) for c in table.columns]
     plain = pa.Table.from_arrays(columns, names=table.column_names)
-    return plain.to_pandas(split_blocks=True, self_destruct=True)
+    flags = {i: column.to_pandas(types_mapper=_BOOLEAN.get).array
+             for i, column in enumerate(plain.columns)
+             if pa.types.is_boolean(column.type) and column.null_count}
+    frame = plain.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
+    for i, values in flags.items():
+        frame.isetitem(i, values)
+    return frame
+
+
+_BOOLEAN = {pa.bool_(): pd.BooleanDtype()}
 
 
 def _read_sqlalchemy(engine: Engine, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
     statement, values = bound_statement(sql, params)
     with engine.connect() as connection:
         return pd.read_sql(statement, connection, params=values)
+
+
+def _read_connectorx(engine: Engine, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
+    try:
+        table = mysql_reader.read_arrow(engine, sql, params)
+    except mysql_reader.ConnectorxFailed as err:
+        # expected for values connectorx cannot convert (MariaDB's zero dates): not a warning
+        log.info("connectorx could not read (%s); reading through SQLAlchemy", err)
+        return _read_sqlalchemy(engine, sql, params)
+    return arrow_to_pandas(table)
 
 
 def _driver_error(err: BaseException) -> bool:
@@ -275,12 +385,16 @@ class PendingRead:
         params = params or {}
         missing_parameters(query_parameters(sql), params)
         self.reader = reader_for(engine)
+        seconds = statement_timeout()
         if self.reader == SQLALCHEMY:
             self.timeout = None  # the driver enforces it (carteiro.erp.connect)
             self._task = _Background(lambda: _read_sqlalchemy(engine, sql, params))
+        elif self.reader == CONNECTORX_MYSQL:
+            self.timeout = seconds + _SERVER_TIMEOUT_GRACE
+            self._task = _Background(lambda: _read_connectorx(engine, sql, params))
         else:
-            seconds = statement_timeout()
-            self.timeout = seconds if self.reader == ADBC_SQLITE else seconds + _PG_TIMEOUT_GRACE
+            grace = 0.0 if self.reader == ADBC_SQLITE else _SERVER_TIMEOUT_GRACE
+            self.timeout = seconds + grace
             self._task = _Background(lambda: _read_adbc(engine, self.reader, sql, params))
 
     def result(self) -> pd.DataFrame:
