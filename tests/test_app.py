@@ -959,7 +959,7 @@ def test_a_reach_failure_asks_for_confirmation_before_it_counts(
     assert principal_alerts(app) == [
         "O remetente de e-mail «Principal» (id 1) falhou no teste de envio de 12/03/2024"]
     alert = next(e for e in app.error if "Principal" in e.proto.title)
-    assert "Boleto (10 faturas)" in alert.value
+    assert "Boleto (10 faturas)" in plain(alert.value)
     assert condition_2_labels(app) == [
         "conta a partir de 12/03/2024 (falha de conexão confirmada)"]
     assert not any(b.key == "smtp_confirm_reach" for b in app.button)
