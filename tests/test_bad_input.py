@@ -100,7 +100,8 @@ def test_datetimes_and_offsets_in_period(run, erp, due):
     assert invoice(audit)[Invoice.DUE_DATE].date() == dt.date.fromisoformat(due[:10])
 
 
-@pytest.mark.parametrize("due", ["2024-04-01 00:00:00", "2024-02-29 23:59:59", "2024-04-01"])
+@pytest.mark.parametrize("due", ["2024-04-01 00:00:00", "2024-02-29 23:59:59", "2024-04-01",
+                                 "2000-02-29", "2024-05-10T08:00:00-03:00", "1999-12-31"])
 def test_datetimes_outside_period(run, erp, due):
     erp.set("fatura", "id_fatura", 1001, data_vencimento=due)
     audit = run(erp)
@@ -116,6 +117,9 @@ def test_datetimes_outside_period(run, erp, due):
     "2024-03-10T10:00+03", "2024-03-10T10:00z", "2024-03-10T10:00:00,5",
     "2024-03-10\t10:00", "2024-03-10T", "2024-03-10\u200b", " ", "10 de março de 2024",
     "+2024-03-10", "2024-03-10T10:00:00.", "2024-03-10T1:00",
+    # outside the period too: found through the due-date index (unreadable_due_dates.sql)
+    "2024-05-10 lixo", "\uff12\uff10\uff12\uff14-03-10", "2023-02-29", "2100-02-29",
+    "0000-03-10", "20a4-03-10", "2024/05/10", "2024-05-10T25:00", "1999-02-29 10:00",
 ])
 def test_unreadable_due_date_is_reported_with_its_id(run, erp, due):
     erp.customer(2)
