@@ -32,17 +32,28 @@ common.table(settings_view.routines_view(audit), settings_view.ROUTINE_HEADERS,
 
 st.subheader("Remetentes de e-mail")
 st.caption(f"Onde: {REASON_BY_CODE['sender_unavailable'].menu_path}")
+Snd = settings_view.SenderRow
 common.table(settings_view.senders_view(audit), settings_view.SENDER_HEADERS,
-             ids=[settings_view.SenderRow.ID, settings_view.SenderRow.PORT], key="cfg_senders")
+             ids=[Snd.ID, Snd.PORT], key="cfg_senders", wrap=True,
+             primary=(Snd.ID, Snd.DESCRIPTION, Snd.FROM_ADDRESS, Snd.ACTIVE,
+                      Snd.LAST_TEST_FAILED, Snd.AVAILABLE, Snd.USED_BY),
+             widths={Snd.ID: 50, Snd.DESCRIPTION: 160, Snd.FROM_ADDRESS: 220, Snd.ACTIVE: 60,
+                     Snd.LAST_TEST_FAILED: 150, Snd.AVAILABLE: 90, Snd.USED_BY: 200,
+                     Snd.HOST: 180, Snd.PORT: 60, Snd.SECURITY: 120, Snd.USERNAME: 200,
+                     Snd.IS_DEFAULT: 70})
 
 st.subheader("Formas de cobrança")
 st.caption(f"Onde: {REASON_BY_CODE['method_without_rules'].menu_path} (regras) e "
            "Forma de Cobrança > Status do Serviço para Envio")
+Mth = settings_view.MethodRow
 common.table(settings_view.methods_view(audit), settings_view.METHOD_HEADERS,
-             ids=[settings_view.MethodRow.ID],
-             integers=[settings_view.MethodRow.ACTIVE_RULES, settings_view.MethodRow.INVOICES,
-                       settings_view.MethodRow.ELIGIBLE],
-             key="cfg_methods")
+             ids=[Mth.ID], integers=[Mth.ACTIVE_RULES, Mth.INVOICES, Mth.ELIGIBLE],
+             key="cfg_methods", wrap=True,
+             primary=(Mth.METHOD, Mth.SENDER, Mth.SENDER_AVAILABLE, Mth.ACTIVE_RULES,
+                      Mth.SEND_STATUSES, Mth.INVOICES, Mth.ELIGIBLE),
+             widths={Mth.ID: 50, Mth.METHOD: 150, Mth.SENDER: 170, Mth.SENDER_AVAILABLE: 100,
+                     Mth.ACTIVE_RULES: 80, Mth.SEND_STATUSES: 240, Mth.INVOICES: 90,
+                     Mth.ELIGIBLE: 90, Mth.ACTIVE: 60, Mth.RULE_DAYS: 150})
 with st.expander("Regras de envio de e-mail"):
     common.table(settings_view.rules_view(audit), settings_view.RULE_HEADERS,
                  ids=[settings_view.RuleRow.ID], key="cfg_rules")
