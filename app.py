@@ -39,12 +39,14 @@ st.set_page_config(page_title="Carteiro", page_icon="✉️", layout="wide",
 
 policy = gate.policy()
 allowed = gate.gate(policy)
-navigation = st.navigation(nav.pages(), position="sidebar" if allowed else "hidden",
-                           expanded=True)
+sections = nav.pages()
+navigation = st.navigation(sections, position="hidden")
+# pandas and the engine: after the navigation is on screen, and while a login form waits.
+from pages import _common as common  # noqa: E402
+
 if not allowed:
     st.stop()
-
-from pages import _common as common  # noqa: E402  (pandas and the engine: after the navigation)
+nav.sidebar_links(sections)
 
 common.keep_widget_values()
 ctx = common.load_context(navigation.url_path)

@@ -196,16 +196,20 @@ def _source_hints(source: DataSource) -> list[str]:
 
 
 def load_context(url_path: str = "") -> AppContext:
-    """The link's state (once per session), the sidebar (data source, period, refresh), then
+    """The link's state (once per session), the sidebar (period, data source, refresh), then
     the audit — or a pt-BR error and stop. ``url_path``: the page about to run."""
     url_state.set_page(url_path)
     url_state.read_once(url_path)
     sidebar = st.sidebar
+    period = period_widgets.sidebar()
+    url_state.show_warnings()
+    url_state.publish()
     try:
         source = resolve_source()
     except CarteiroError as err:
         st.error(access.text(err), title="Configuração da fonte de dados inválida", icon="🚨")
         st.stop()
+    sidebar.divider()
     sidebar.markdown("**Fonte de dados**")
     if source.is_demo:
         sidebar.markdown(":orange-badge[Demonstração] dados fictícios")
@@ -213,9 +217,6 @@ def load_context(url_path: str = "") -> AppContext:
         sidebar.markdown(access.text(source.display))
         sidebar.caption(f"Definida por {access.text(source.origin)}")
     connection = sidebar.empty()
-    period = period_widgets.sidebar()
-    url_state.show_warnings()
-    url_state.publish()
     sidebar.button("Atualizar dados", icon=":material/refresh:", on_click=clear_caches,
                    width="stretch",
                    help="Relê o banco do ERP agora (os dados são guardados por 10 minutos).")

@@ -12,6 +12,7 @@ A new page needs both: its ``st.Page`` here and its door (``tests/test_first_vis
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import streamlit as st
@@ -56,3 +57,15 @@ def pages() -> dict[str, list[Any]]:
                     url_path=URL_PATHS[PAGE_DADOS]),
         ],
     }
+
+
+def sidebar_links(sections: Mapping[str, Sequence[Any]]) -> None:
+    """The navigation, drawn in the sidebar with ``st.page_link`` (Streamlit's own sidebar
+    navigation is off, ``client.showSidebarNavigation = false``: see
+    :mod:`pages._first_visit`)."""
+    sidebar = st.sidebar.container(key="carteiro_nav")
+    for section, section_pages in sections.items():
+        sidebar.caption(section)
+        for page in section_pages:
+            sidebar.page_link(page, width="stretch")
+    st.sidebar.divider()

@@ -9,9 +9,9 @@ widget raise and leave the session without its sidebar.
 
 Choices the issue leaves open:
 
-* «Mês anterior» / «Mês seguinte» step from the selected period (a whole month to the whole
-  month before or after it; a part of a month or several months from their first or last
-  month: :func:`carteiro.views.links.step_month`).
+* «Anterior» / «Seguinte» (the month before, the month after) step from the selected period:
+  a whole month to the whole month before or after it; a part of a month, or several months,
+  from their first or last month (:func:`carteiro.views.links.step_month`).
 * Two single-date pickers rather than one range picker: a range picker offers English quick
   ranges ("Past Week"…) and a half-chosen range; a start after the end moves the end to the
   end of the start's month, an end before the start moves the start to the first day of the
@@ -94,19 +94,18 @@ def sidebar() -> Period:
     sidebar_ = st.sidebar
     sidebar_.markdown("**Período de análise**", help="Faturas com vencimento entre as duas "
                       "datas (inclusive). Padrão: o mês atual.")
-    left, right = sidebar_.columns(2)
-    left.date_input("Início", key=K_START, on_change=_start_changed, **bounds)
-    right.date_input("Fim", key=K_END, on_change=_end_changed, **bounds)
+    sidebar_.date_input("Início", key=K_START, on_change=_start_changed, **bounds)
+    sidebar_.date_input("Fim", key=K_END, on_change=_end_changed, **bounds)
     before, after = links.step_month(period, -1), links.step_month(period, 1)
     left, right = sidebar_.columns(2)
-    left.button("Mês anterior", icon=":material/chevron_left:", width="stretch",
+    left.button("Anterior", icon=":material/chevron_left:", width="stretch",
                 key="period_previous", on_click=_set, args=(before,),
                 disabled=not links.in_bounds(before, today),
-                help=f"{links.month_name(before.start).capitalize()}")
-    right.button("Mês seguinte", icon=":material/chevron_right:", icon_position="right",
+                help=f"Mês anterior: {links.month_name(before.start)}")
+    right.button("Seguinte", icon=":material/chevron_right:", icon_position="right",
                  width="stretch", key="period_next", on_click=_set, args=(after,),
                  disabled=not links.in_bounds(after, today),
-                 help=f"{links.month_name(after.start).capitalize()}")
+                 help=f"Mês seguinte: {links.month_name(after.start)}")
     this_month = Period.current_month(today)
     sidebar_.button("Mês atual", width="stretch", key="period_current", on_click=_set,
                     args=(this_month,), disabled=period == this_month,

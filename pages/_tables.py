@@ -22,6 +22,7 @@ from carteiro.views import tables as tables_view
 
 AUTO_HEIGHT_ROWS: Final = 15  # smaller tables take their natural height
 WRAP_ROW_HEIGHT: Final = 72  # px: more than 4 rem, so cell text wraps (up to three lines)
+HEADER_HEIGHT: Final = 36  # px
 
 
 def _config(frame: pd.DataFrame, headers: Mapping[str, str],
@@ -71,10 +72,12 @@ def table(frame: pd.DataFrame, headers: Mapping[str, str], *, money: Sequence[st
     options: dict[str, Any] = {}
     if selectable:
         options = {"on_select": "rerun", "selection_mode": "single-row"}
-    if wrap:
-        options["row_height"] = WRAP_ROW_HEIGHT
     if len(frame) <= AUTO_HEIGHT_ROWS:
         height = "auto"
+    if wrap:
+        options["row_height"] = WRAP_ROW_HEIGHT
+        if height == "auto":  # "auto" counts rows of the default height
+            height = HEADER_HEIGHT + WRAP_ROW_HEIGHT * max(len(frame), 1) + 3
     return st.dataframe(data, column_config=_config(frame, headers, column_config, widths),
                         column_order=order, hide_index=True, width="stretch", height=height,
                         key=key, placeholder="—", **options)

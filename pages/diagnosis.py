@@ -32,7 +32,7 @@ def new_search() -> None:
 
 query = st.text_input("Buscar cliente", key=common.K_DIAG_QUERY, live="400ms",
                       on_change=new_search,
-                      placeholder="ID, nome, CPF/CNPJ (com ou sem pontuação) ou e-mail",
+                      placeholder="ID, nome, CPF/CNPJ ou e-mail",
                       icon=":material/search:")
 
 remembered = st.session_state.get(common.K_DIAG_CUSTOMER)
@@ -120,9 +120,11 @@ else:
     common.table(d.invoices, diagnosis_view.INVOICE_HEADERS, money=[Inv.AMOUNT],
                  dates=[Inv.DUE_DATE, Inv.PAID_ON], ids=[Inv.ID, Inv.SERVICE_ID],
                  key="diag_invoices", wrap=True,
+                 primary=(Inv.ID, Inv.DUE_DATE, Inv.AMOUNT, Inv.STATUS, Inv.METHOD,
+                          Inv.SERVICE_STATUS, Inv.ELIGIBLE, Inv.REASONS),
                  widths={Inv.ID: 70, Inv.DUE_DATE: 100, Inv.AMOUNT: 100, Inv.STATUS: 90,
-                         Inv.PAID_ON: 100, Inv.METHOD: 130, Inv.SERVICE_ID: 70,
-                         Inv.SERVICE_STATUS: 130, Inv.ELIGIBLE: 70, Inv.REASONS: 200})
+                         Inv.PAID_ON: 100, Inv.METHOD: 140, Inv.SERVICE_ID: 70,
+                         Inv.SERVICE_STATUS: 140, Inv.ELIGIBLE: 100, Inv.REASONS: 220})
 
     st.subheader("Datas de envio esperadas")
     if d.send_dates.empty:
@@ -135,7 +137,13 @@ else:
         common.table(d.send_dates, diagnosis_view.SEND_HEADERS,
                      dates=[diagnosis_view.SendView.SEND_DATE],
                      ids=[diagnosis_view.SendView.INVOICE_ID], key="diag_send_dates",
-                     widths={diagnosis_view.SendView.SUBJECT: "large"})
+                     wrap=True,
+                     widths={diagnosis_view.SendView.INVOICE_ID: 70,
+                             diagnosis_view.SendView.SEND_DATE: 110,
+                             diagnosis_view.SendView.WHEN: 180,
+                             diagnosis_view.SendView.SUBJECT: 300,
+                             diagnosis_view.SendView.OPEN: 165,
+                             diagnosis_view.SendView.SENT: 125})
 
 st.subheader("Destinatários")
 if d.recipients.empty:
@@ -143,8 +151,9 @@ if d.recipients.empty:
 else:
     Rec = diagnosis_view.RecipientView
     common.table(d.recipients, diagnosis_view.RECIPIENT_HEADERS, key="diag_recipients",
-                 wrap=True, widths={Rec.ORIGIN: 150, Rec.NAME: 200, Rec.EMAIL: 330,
-                                    Rec.ALLOWS: 110, Rec.VALID: 90, Rec.RECEIVES: 70})
+                 wrap=True,  # long names and fields holding several addresses: nothing cut
+                 widths={Rec.ORIGIN: 125, Rec.NAME: 205, Rec.EMAIL: 265, Rec.ALLOWS: 185,
+                         Rec.VALID: 115, Rec.RECEIVES: 65})
 
 st.subheader("Últimos e-mails enviados (registro do ERP)")
 try:

@@ -51,7 +51,7 @@ if combination is not None:
         st.rerun()
 
 query = st.text_input("Buscar", key=common.K_NR_QUERY, live="400ms",
-                      placeholder="Nome, CPF/CNPJ (com ou sem pontuação), ID ou e-mail",
+                      placeholder="Nome, CPF/CNPJ, ID ou e-mail",
                       icon=":material/search:")
 columns = st.columns(5)
 choose = {"select_all": False}  # no English «Select all» in the list
@@ -97,13 +97,13 @@ event = common.table(
     non_recipients_view.export_frame(shown), non_recipients_view.SUPPORT_HEADERS,
     money=[Cust.AMOUNT], ids=[Cust.ID], dates=[Cust.FIRST_DUE], key="nr_table",
     selectable=True, height=460, primary=non_recipients_view.SUPPORT_KEY_COLUMNS,
-    widths={Cust.NAME: 260, Cust.COVERAGE: 100, Cust.PRIMARY: 250, Cust.AMOUNT: 150,
-            Cust.ID: 70, Cust.REASONS: "large", Cust.EMAILS: "large"},
+    widths={Cust.NAME: 230, Cust.COVERAGE: 95, Cust.PRIMARY: 230, Cust.AMOUNT: 175,
+            Cust.ID: 60, Cust.REASONS: "large", Cust.EMAILS: "large"},
     column_config={
         Cust.INVOICES: st.column_config.Column(width=70, help="Faturas no período"),
         Cust.ELIGIBLE: st.column_config.Column(width=80, help="Faturas que recebem o aviso"),
         Cust.FIRST_DUE: st.column_config.Column(
-            width=140, help="O vencimento mais antigo, no período, entre as faturas do "
+            width=170, help="O vencimento mais antigo, no período, entre as faturas do "
             "cliente que não recebem o aviso"),
     },
 )

@@ -72,10 +72,10 @@ reason_event = common.table(
              reasons_view.ReasonRow.MENU_PATH]],
     reasons_view.REASON_HEADERS,
     integers=[reasons_view.ReasonRow.CUSTOMERS, reasons_view.ReasonRow.INVOICES],
-    key="table_reasons", selectable=True,
-    widths={reasons_view.ReasonRow.NUMBER: 50, reasons_view.ReasonRow.LABEL: 300,
-            reasons_view.ReasonRow.CUSTOMERS: 90, reasons_view.ReasonRow.INVOICES: 90,
-            reasons_view.ReasonRow.MENU_PATH: 420},
+    key="table_reasons", selectable=True, wrap=True,  # the menu paths are long
+    widths={reasons_view.ReasonRow.NUMBER: 40, reasons_view.ReasonRow.LABEL: 280,
+            reasons_view.ReasonRow.CUSTOMERS: 80, reasons_view.ReasonRow.INVOICES: 80,
+            reasons_view.ReasonRow.MENU_PATH: 400},
 )
 row = common.selected_row(reason_event)
 if row is not None:
@@ -101,9 +101,9 @@ else:
         integers=[reasons_view.Combination.SIZE, reasons_view.Combination.CUSTOMERS],
         percent=[reasons_view.Combination.SHARE], money=[reasons_view.Combination.AMOUNT],
         key="table_combinations", selectable=True,
-        widths={reasons_view.Combination.LABEL: 460, reasons_view.Combination.SIZE: 80,
-                reasons_view.Combination.CUSTOMERS: 90, reasons_view.Combination.SHARE: 140,
-                reasons_view.Combination.AMOUNT: 160},
+        widths={reasons_view.Combination.LABEL: 420, reasons_view.Combination.SIZE: 75,
+                reasons_view.Combination.CUSTOMERS: 80, reasons_view.Combination.SHARE: 150,
+                reasons_view.Combination.AMOUNT: 150},
     )
     picked = common.selected_row(combo_event)
     if picked is not None:

@@ -634,8 +634,8 @@ def test_table_lists_every_customer_without_full_coverage(non_recipients: AppTes
     frame = non_recipients.dataframe(key="nr_table").value
     assert list(frame.columns) == list(non_recipients_view.SUPPORT_COLUMNS)
     assert headers(non_recipients, non_recipients_view.Cust.EMAILS) == [
-        "Cliente", "Situação", "Motivo principal", "Em aberto sem aviso (R$)",
-        "1º vencimento sem aviso", "ID", "CPF/CNPJ", "Todos os motivos", "Faturas",
+        "Cliente", "Situação", "Motivo principal", "Em aberto sem aviso (R$)", "ID",
+        "1º vencimento sem aviso", "CPF/CNPJ", "Todos os motivos", "Faturas",
         "Com aviso", "Formas de cobrança", "Status do serviço", "Cidade", "E-mails"]
     assert "**11** de 11 clientes" in texts(non_recipients)
 
@@ -973,7 +973,7 @@ def test_settings_page(app: AppTest) -> None:
     assert headers(app, method.METHOD, method.ACTIVE_RULES) == [
         "ID", "Forma de cobrança", "Ativa", "Remetente", "Remetente disponível",
         "Regras ativas", "Dias das regras (em relação ao vencimento)",
-        "Status do Serviço para Envio", "Faturas no período", "Faturas com aviso"]
+        "Status do Serviço para Envio", "Faturas", "Com aviso"]
     assert headers(app, settings_view.RoutineRow.SENDS_BILLING) == [
         "ID", "Tipo", "Horário", "Ativa", "Envia e-mail de cobrança"]
     assert headers(app, settings_view.SenderRow.USED_BY) == [

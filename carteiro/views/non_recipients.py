@@ -69,11 +69,11 @@ class Cust:
 
 # The table's (and the export's) columns: what support reads first, then the rest.
 SUPPORT_KEY_COLUMNS: Final[tuple[str, ...]] = (
-    Cust.NAME, Cust.COVERAGE, Cust.PRIMARY, Cust.AMOUNT, Cust.FIRST_DUE, Cust.ID,
+    Cust.NAME, Cust.COVERAGE, Cust.PRIMARY, Cust.AMOUNT, Cust.ID,
 )
 SUPPORT_COLUMNS: Final[tuple[str, ...]] = SUPPORT_KEY_COLUMNS + (
-    Cust.DOCUMENT, Cust.REASONS, Cust.INVOICES, Cust.ELIGIBLE, Cust.METHODS, Cust.STATUSES,
-    Cust.CITY, Cust.EMAILS,
+    Cust.FIRST_DUE, Cust.DOCUMENT, Cust.REASONS, Cust.INVOICES, Cust.ELIGIBLE, Cust.METHODS,
+    Cust.STATUSES, Cust.CITY, Cust.EMAILS,
 )
 SUPPORT_HEADERS: Final[dict[str, str]] = {
     Cust.ID: "ID",

@@ -150,8 +150,8 @@ METHOD_HEADERS: Final[dict[str, str]] = {
     MethodRow.ACTIVE_RULES: "Regras ativas",
     MethodRow.RULE_DAYS: "Dias das regras (em relação ao vencimento)",
     MethodRow.SEND_STATUSES: "Status do Serviço para Envio",
-    MethodRow.INVOICES: "Faturas no período",
-    MethodRow.ELIGIBLE: "Faturas com aviso",
+    MethodRow.INVOICES: "Faturas",
+    MethodRow.ELIGIBLE: "Com aviso",
 }
 
 
