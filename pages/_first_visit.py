@@ -19,6 +19,11 @@
 
 **What Carteiro does**:
 
+* ``client.showSidebarNavigation = false`` (``.streamlit/config.toml``): Streamlit's own
+  sidebar navigation is never drawn, so the legacy one (file names) never shows; ``app.py``
+  draws the navigation itself with ``st.page_link`` (:func:`pages._nav.sidebar_links`), the
+  same in every run. (That option also hides ``st.navigation``'s sidebar whatever its
+  ``position``, hence the page links.)
 * Each URL path has a *door*: ``pages/<url_path>.py`` (``pages/motivos.py``,
   ``pages/nao-recebem.py``…), so the legacy navigation finds ``/motivos`` (no dialog) and runs
   the door, which runs ``app.py`` in place (:func:`door`). ``app.py`` calls ``st.navigation``
@@ -26,7 +31,7 @@
   its hash, which is the door's. Doors are never registered in ``st.navigation``: once the
   first visit is over, nothing can run them.
 * ``app.py`` calls ``st.navigation`` before it imports pandas and the engine
-  (:mod:`pages._nav`), so the real navigation replaces the legacy one within milliseconds.
+  (:mod:`pages._nav`), so the first visit does not wait for those imports to show its page.
 * In that first run ``app.py``'s own widgets (the sidebar's, the login form) are drawn under
   the legacy page's hash, so their ids change on the next run. All of them act through
   callbacks (``on_click``/``on_change``), which Streamlit calls with the value found by key:
@@ -34,15 +39,10 @@
   (``st.rerun``) was tried and dropped: AppTest starts every run in this mode, and a rerun
   there loses the value of a button read from its return.
 
-**What cannot be fixed** (without patching Streamlit):
-
-* The legacy navigation message is sent before any project code runs, so in the very first
-  session after a start the sidebar can show the file names for an instant (no project code
-  runs at server start: ``streamlit run`` only executes the script inside a session;
-  ``client.showSidebarNavigation = false`` hides that list but also hides ``st.navigation``'s
-  sidebar, whatever its ``position``).
-* A URL path no page has (``/xyz``) still gets Streamlit's English "Page not found" dialog,
-  on the first visit as on any other.
+**What cannot be fixed** (without patching Streamlit): a URL path no page has (``/xyz``)
+still gets Streamlit's English "Page not found" dialog, on the first visit as on any other;
+no project code runs at server start (``streamlit run`` only executes the script inside a
+session), so the legacy mode itself cannot be avoided, only made invisible.
 """
 
 from __future__ import annotations

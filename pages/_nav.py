@@ -1,8 +1,8 @@
 """The dashboard's navigation: sections, pages and their pt-BR URL paths.
 
 A light module (it imports only Streamlit): ``app.py`` calls ``st.navigation`` with
-:func:`pages` before it imports pandas and the engine, so a first visit never waits for those
-imports to see the real navigation (see :mod:`pages._first_visit`).
+:func:`pages` before it imports pandas and the engine, and draws the navigation in the
+sidebar with :func:`sidebar_links` (Streamlit's own is off: see :mod:`pages._first_visit`).
 
 Page files are named in English and served under pt-BR URL paths. Each URL path also has a
 *door*: a tiny file ``pages/<url_path>.py`` (``pages/motivos.py``…) that only Streamlit's

@@ -470,6 +470,47 @@ def test_a_page_run_without_app_py_shows_nothing(db_url: str, page: str) -> None
     assert not at.metric and not at.dataframe and not at.title
 
 
+# ---- First visit after a server start (pages/_first_visit.py) ------------------------------
+
+DOORS = {path: title for path, title in (
+    ("motivos", "Por que não recebem"),
+    ("nao-recebem", "Clientes que não recebem o aviso"),
+    ("diagnostico", "Diagnóstico de um cliente"),
+    ("configuracao", "Configuração do envio no ERP"),
+    ("dados", "Problemas nos dados do ERP"),
+)}
+
+
+def test_every_url_path_has_its_door() -> None:
+    from pages import _nav as nav
+
+    paths = {path for path in nav.URL_PATHS.values() if path}
+    assert paths == set(DOORS)
+    for path in paths:
+        code = (APP.parent / "pages" / f"{path}.py").read_text(encoding="utf-8")
+        assert "_first_visit.door()" in code, path
+
+
+@pytest.mark.parametrize("path", list(DOORS))
+def test_a_deep_link_as_the_first_visit_opens_its_page(db_url: str, path: str) -> None:
+    """AppTest starts every run in Streamlit's legacy pages/ mode, as the first session after
+    a server start: the deep link runs the door, which runs app.py, which opens the page."""
+    at = linked_app({"inicio": "2024-03-01"}, door=f"pages/{path}.py")
+    no_exception(at)
+    assert at.title[0].value == DOORS[path]
+    assert at.sidebar.date_input(key="period_start").value == MARCH.start
+    assert "Gmail antigo" in at.error[0].proto.title  # the alerts of app.py are there
+
+
+@pytest.mark.parametrize("path", list(DOORS))
+def test_a_door_run_alone_shows_nothing(db_url: str, path: str) -> None:
+    at = AppTest.from_file(str(APP.parent / "pages" / f"{path}.py"),
+                           default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert "endereço principal" in at.error[0].value
+    assert not at.metric and not at.dataframe and not at.title and not at.sidebar.children
+
+
 # ---- ERP text is text -------------------------------------------------------------------------
 
 
@@ -1222,3 +1263,9 @@ def test_data_page_lists_problems(write_db: Callable[..., str],
     problems = frame(at, problem.DETAIL)
     assert set(problems[problem.KIND]) == {"Valor desconhecido"}
     assert headers(at, problem.DETAIL) == ["Problema", "Tabela", "Id", "Detalhe"]
+    assert at.query_params["tipo"] == "Valor desconhecido"
+    link = linked_app({**at.query_params, "tipo": ["Valor desconhecido", "Inexistente"]},
+                      door="pages/dados.py")
+    assert link.multiselect(key="data_kinds").value == ["Valor desconhecido"]
+    assert "Tipo de problema: «Inexistente» não aparece" in plain(link.warning[0].value)
+    assert {b.label for b in at.download_button} == {"Baixar CSV (1 problema)"}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -85,13 +86,18 @@ class Parsed:
     warnings: tuple[str, ...] = ()
 
 
+_ISO_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _day(text: str, name: str, warnings: list[str]) -> dt.date | None:
+    """``AAAA-MM-DD`` exactly (not the other forms ``date.fromisoformat`` takes)."""
     try:
-        return dt.date.fromisoformat(text.strip())
+        if _ISO_DAY.fullmatch(text.strip()):
+            return dt.date.fromisoformat(text.strip())
     except ValueError:
-        warnings.append(f"«{name}={text[:40]}» não é uma data (use AAAA-MM-DD, ex.: "
-                        "2024-03-01)")
-        return None
+        pass
+    warnings.append(f"«{name}={text[:40]}» não é uma data (use AAAA-MM-DD, ex.: 2024-03-01)")
+    return None
 
 
 def period_from_link(start: str | None, end: str | None, today: dt.date) -> Parsed:
@@ -186,7 +192,7 @@ def customer_from_link(value: str | None) -> Parsed:
     if not value:
         return Parsed({CUSTOMER: None})
     text = value.strip()
-    if text.isdigit() and len(text) <= 18:
+    if re.fullmatch(r"[0-9]{1,18}", text):
         return Parsed({CUSTOMER: int(text)})
     return Parsed({CUSTOMER: None}, (f"Cliente do link ignorado: «{value[:40]}» não é um id "
                                      "de cliente.",))

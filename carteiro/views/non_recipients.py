@@ -162,7 +162,7 @@ def search_customers(index: pd.DataFrame, query: str,
     found = index[search_mask(index, query)]
     text = query.strip()
     exact = (found[Cust.ID] == int(text)).fillna(False).to_numpy(dtype=bool) if (
-        text.isdigit() and len(text) <= 18) else np.zeros(len(found), dtype=bool)
+        text.isascii() and text.isdigit() and len(text) <= 18) else np.zeros(len(found), dtype=bool)
     order = pd.DataFrame({
         "exact": ~exact,
         "scope": ~found[Cust.IN_SCOPE].to_numpy(dtype=bool),
