@@ -1,5 +1,7 @@
 """Streamlit plumbing shared by ``app.py`` and the pages: access gate, sidebar, cached loading,
-the shared :class:`AppContext`, and the pt-BR table helper.
+the shared :class:`AppContext`, and (re-exported) the pt-BR table helper of
+``pages/_tables.py``. The sidebar's period is ``pages/_period.py``, the state a URL holds
+``pages/_url.py``, the navigation ``pages/_nav.py``.
 
 How the pages share the audit: ``app.py`` calls :func:`load_context` on every run, before
 ``st.navigation(...).run()``. It loads the Audit through :func:`_load` — ``st.cache_resource``

@@ -28,7 +28,7 @@ else:
     st.error("Não há rotina ativa de envio de e-mail de cobrança: nenhum aviso é enviado.",
              icon="🚨")
 common.table(settings_view.routines_view(audit), settings_view.ROUTINE_HEADERS,
-             key="cfg_routines")
+             ids=[settings_view.RoutineRow.ID], key="cfg_routines")
 
 st.subheader("Remetentes de e-mail")
 st.caption(f"Onde: {REASON_BY_CODE['sender_unavailable'].menu_path}")

@@ -700,3 +700,16 @@ def test_fixes_of_a_failed_sender_test(run: Callable[..., Audit]) -> None:
     selected = (audit.invoices[Invoice.CUSTOMER_ID] == 1).to_numpy(dtype=bool)
     assert fixes_view.fixes(audit, 1, selected)["sender_unavailable"] == (
         "Remetente 1 — Principal: o último teste de envio que conta falhou em 01/03/2024",)
+
+
+def test_tables_read_every_number_and_date_in_pt_br() -> None:
+    """The pages' tables (Styler display values): «Intervalo (s)» showed 2.000000."""
+    frame = pd.DataFrame({
+        "interval": [2.0, 1.5], "notices": [1234, 7], "amount": [299.9, 0.0],
+        "invoice": pd.array([120112, None], dtype="Int64"),
+        "day": pd.to_datetime(["2024-03-10", None]), "ok": [True, False], "name": ["a", None],
+    })
+    shown = tables_view.pt_br_styler(frame, money=["amount"], ids=["invoice"]).to_string(
+        delimiter=";").splitlines()
+    assert shown[1:] == ["0;2;1.234;R$ 299,90;120112;10/03/2024;Sim;a",
+                         "1;1,5;7;R$ 0,00;—;—;Não;—"]
