@@ -40,7 +40,8 @@ kinds = st.multiselect("Tipo de problema", kind_options, placeholder="Todos",
 url_state.publish()
 problems = data_view.problems_view(audit, kinds)
 common.table(problems.head(tables_view.TABLE_ROW_LIMIT), data_view.PROBLEM_HEADERS,
-             key="data_problems", height=420, widths=widths)
+             key="data_problems", height=420, wrap=True,  # the details are long
+             widths={Row.KIND: 170, Row.TABLE: 190, Row.ID: 80, Row.DETAIL: 530})
 if len(problems) > tables_view.TABLE_ROW_LIMIT:
     st.caption(f"A tabela mostra os primeiros {fmt.integer(tables_view.TABLE_ROW_LIMIT)} de "
                f"{fmt.integer(len(problems))}; a exportação inclui todos.")
