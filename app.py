@@ -1,8 +1,11 @@
 """Carteiro's dashboard: ``streamlit run app.py``.
 
-Every run: page setup → access gate → sidebar (data source and its connection state,
+Every run: page setup → access gate → the navigation (``pages/_nav.py``, before the heavy
+imports; the first visit after a server start: ``pages/_first_visit.py``) → the link's state,
+read once per session (``pages/_url.py``) → sidebar (data source and its connection state,
 analysis period, refresh) → the cached audit of the period → the configuration alerts
-(conditions 1 and 2, in red above every page) → the chosen page of ``pages/``.
+(conditions 1 and 2, in red above every page) → the URL updated to the page's state → the
+chosen page of ``pages/``.
 
 Access. The dashboard shows customers' personal data. When ``.streamlit/secrets.toml``
 configures ``[auth]`` (OIDC through ``st.login``, with ``[access] allowed_emails`` /
@@ -27,20 +30,26 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `pages._common` and `carteiro` import from the project root
     sys.path.insert(0, str(ROOT))
 
-from pages import _common as common  # noqa: E402
 from pages import _gate as gate  # noqa: E402
+from pages import _nav as nav  # noqa: E402
 
+# "auto": the sidebar starts open on wide screens and closed on phones.
 st.set_page_config(page_title="Carteiro", page_icon="✉️", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
 
 policy = gate.policy()
 allowed = gate.gate(policy)
-navigation = st.navigation(common.pages(), position="sidebar" if allowed else "hidden")
+sections = nav.pages()
+navigation = st.navigation(sections, position="hidden")
+# pandas and the engine: after the navigation is on screen, and while a login form waits.
+from pages import _common as common  # noqa: E402
+
 if not allowed:
     st.stop()
+nav.sidebar_links(sections)
 
 common.keep_widget_values()
-ctx = common.load_context()
+ctx = common.load_context(navigation.url_path)
 gate.account_box(policy)
 common.show_alerts(ctx.audit)
-navigation.run()
+common.run_page(navigation)

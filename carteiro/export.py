@@ -14,14 +14,16 @@ Two flavours:
 * :func:`to_machine_csv` — for scripts (the CLI): ``,``-separated, UTF-8, ``true``/``false``,
   ISO dates, ``.`` decimals; written with Arrow's CSV writer (a million rows in about a second).
 * :func:`to_excel_csv` / :func:`to_xlsx` — for people (the dashboard): ``;``-separated UTF-8
-  with a BOM, decimal comma and ``dd/mm/aaaa`` dates, so Excel in Portuguese opens it right.
+  with a BOM, two decimals with a decimal comma and ``dd/mm/aaaa`` dates, so Excel in
+  Portuguese opens it right; the workbook with real numbers and dates under Excel number
+  formats (R$, 2 decimals, ``dd/mm/aaaa``), an autofilter, a frozen header and fitted widths.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from typing import IO
+from collections.abc import Mapping, Sequence
+from typing import IO, Final
 
 import numpy as np
 import pandas as pd
@@ -130,47 +132,102 @@ def _write_csv(table: pa.Table, header: bytes, handle: IO[bytes]) -> None:
             handle.write(memoryview(_csv_block(batch)))
 
 
+def _is_dates(series: pd.Series) -> bool:
+    """A column of dates: ``datetime64`` or objects that are all ``date``/``datetime``."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return True
+    return pd.api.types.is_object_dtype(series.dtype) and pd.api.types.infer_dtype(
+        series, skipna=True) in ("date", "datetime", "datetime64")
+
+
+def _as_dates(series: pd.Series) -> pd.Series:
+    """A date column as ``datetime64`` (the time of day dropped)."""
+    return pd.to_datetime(series, errors="coerce").dt.normalize()
+
+
 def _for_people(frame: pd.DataFrame, labels: Mapping[str, str] | None, *,
-                neutralise: bool = True) -> pd.DataFrame:
-    out = neutralise_formulas(frame) if neutralise else frame.copy()
+                neutralise: bool = True, dates_as_text: bool = True) -> pd.DataFrame:
+    dates = {c: _as_dates(frame[c]) for c in frame.columns if _is_dates(frame[c])}
+    out = frame.assign(**dates) if dates else frame
+    out = neutralise_formulas(out) if neutralise else out.copy()
     for column in out.columns:
         series = out[column]
         if pd.api.types.is_bool_dtype(series.dtype):
             out[column] = series.map({True: "sim", False: "não"}).astype("string")
-        elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+        elif column in dates and dates_as_text:
             out[column] = series.dt.strftime("%d/%m/%Y").astype("string")
     return out.rename(columns=dict(labels or {}))
 
 
 def to_excel_csv(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -> bytes:
-    """``;``-separated UTF-8 with BOM, decimal comma: what Excel in pt-BR expects."""
+    """``;``-separated UTF-8 with BOM: what Excel in pt-BR expects. Every real number with
+    two decimals and a decimal comma (``299,90``, ``0,00``; no thousands separator, so any
+    Excel reads it as a number), dates ``dd/mm/aaaa``, yes/no as ``sim``/``não``."""
     out = _for_people(frame, labels)
     buffer = io.StringIO()
-    out.to_csv(buffer, sep=";", decimal=",", index=False, lineterminator="\r\n")
+    out.to_csv(buffer, sep=";", decimal=",", float_format="%.2f", index=False,
+               lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")
 
 
+# Excel number formats (Excel shows them with the separators of the reader's locale).
+XLSX_MONEY: Final = '"R$" #,##0.00'
+XLSX_DECIMAL: Final = "#,##0.00"
+XLSX_DATE: Final = "dd/mm/yyyy"
+XLSX_MAX_WIDTH: Final = 60
+
+
+def _widths(out: pd.DataFrame, money: set[str], floats: set[str]) -> list[int]:
+    """Column widths (characters) that fit the header and the longest value."""
+    widths = []
+    for column in out.columns:
+        series = out[column]
+        if column in money or column in floats:
+            longest = len(f"{series.abs().max():,.2f}") + 4 if series.notna().any() else 0
+        elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+            longest = 10
+        else:
+            lengths = series.astype("string").str.len()
+            longest = int(lengths.max()) if lengths.notna().any() else 0
+        widths.append(min(XLSX_MAX_WIDTH, max(8, len(str(column)), longest) + 2))
+    return widths
+
+
 def to_xlsx(frame: pd.DataFrame, labels: Mapping[str, str] | None = None,
-            sheet: str = "Carteiro") -> bytes:
-    """An .xlsx workbook: every text cell a string (never a formula, a number or a link); the
-    dangerous ones (:data:`DANGEROUS_PREFIX`) also with the quote-prefix style, as they are."""
-    out = _for_people(frame, labels, neutralise=False)
+            sheet: str = "Carteiro", *, money: Sequence[str] = ()) -> bytes:
+    """An .xlsx workbook people can filter at once: real numbers with Excel number formats
+    (``money`` columns in R$ with 2 decimals, other real numbers with 2 decimals), real
+    dates shown ``dd/mm/aaaa``, an autofilter on the header, the header frozen, and columns
+    as wide as their content (up to
+    :data:`XLSX_MAX_WIDTH`). Every text cell is a string (never a formula, a number or a
+    link); the dangerous ones (:data:`DANGEROUS_PREFIX`) also with the quote-prefix style, as
+    they are."""
+    out = _for_people(frame, labels, neutralise=False, dates_as_text=False)
+    name = dict(labels or {})
+    money_headers = {name.get(c, c) for c in money}
+    floats = {c for c in out.columns if pd.api.types.is_float_dtype(out[c].dtype)}
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter",
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", date_format=XLSX_DATE,
+                        datetime_format=XLSX_DATE,
                         engine_kwargs={"options": {"strings_to_formulas": False,
                                                    "strings_to_numbers": False,
                                                    "strings_to_urls": False}}) as writer:
         out.to_excel(writer, sheet_name=sheet[:31], index=False)
-        worksheet = writer.sheets[sheet[:31]]
-        as_text = writer.book.add_format({"quote_prefix": True})
+        book, worksheet = writer.book, writer.sheets[sheet[:31]]
+        as_text = book.add_format({"quote_prefix": True})
+        number_formats = {XLSX_MONEY: book.add_format({"num_format": XLSX_MONEY}),
+                          XLSX_DECIMAL: book.add_format({"num_format": XLSX_DECIMAL})}
+        widths = _widths(out, money_headers, floats)
         for position, column in enumerate(out.columns):
             series = out[column]
             if _is_text(series) and not pd.api.types.is_bool_dtype(series.dtype):
                 text = series.astype("string")
                 for row in np.flatnonzero(dangerous(text)):  # only the dangerous cells
                     worksheet.write_string(row + 1, position, str(text.iat[row]), as_text)
+            kind = (XLSX_MONEY if column in money_headers
+                    else XLSX_DECIMAL if column in floats else None)
+            worksheet.set_column(position, position, widths[position],
+                                 number_formats[kind] if kind else None)
         worksheet.freeze_panes(1, 0)
-        for position, column in enumerate(out.columns):
-            width = min(60, max(10, len(str(column)) + 2))
-            worksheet.set_column(position, position, width)
+        worksheet.autofilter(0, 0, len(out), max(len(out.columns) - 1, 0))
     return buffer.getvalue()

@@ -37,3 +37,9 @@ def local_day(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(zone or provider_timezone()).date()
+
+
+def from_system_clock(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """A moment of this machine's clock (naive, as ``datetime.now()`` gives it) or an aware
+    one, as the provider's wall clock (naive)."""
+    return moment.astimezone(zone or provider_timezone()).replace(tzinfo=None)

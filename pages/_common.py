@@ -1,5 +1,7 @@
 """Streamlit plumbing shared by ``app.py`` and the pages: access gate, sidebar, cached loading,
-the shared :class:`AppContext`, and the pt-BR table helper.
+the shared :class:`AppContext`, and (re-exported) the pt-BR table helper of
+``pages/_tables.py``. The sidebar's period is ``pages/_period.py``, the state a URL holds
+``pages/_url.py``, the navigation ``pages/_nav.py``.
 
 How the pages share the audit: ``app.py`` calls :func:`load_context` on every run, before
 ``st.navigation(...).run()``. It loads the Audit through :func:`_load` — ``st.cache_resource``
@@ -16,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from carteiro import access
+from carteiro import access, localtime
 from carteiro import formatting as fmt
 from carteiro.erp.load import load_email_log
 from carteiro.erp.source import DataSource, demo_db_path, resolve_source
@@ -33,70 +35,46 @@ from carteiro.period import Period
 from carteiro.rules.audit import run_audit
 from carteiro.rules.engine import Audit
 from carteiro.views import non_recipients as non_recipients_view
-from carteiro.views import tables as tables_view
 from pages import _gate as gate
+from pages import _nav as nav
+from pages import _period as period_widgets
+from pages import _url as url_state
+from pages._tables import selected_row, table  # noqa: F401  (the pages' table helpers)
 
 log = logging.getLogger("carteiro.app")
 
 AUDIT_TTL_SECONDS = 600  # the ERP changes during the day: reload at most every 10 minutes
 LOG_TTL_SECONDS = 120
 
-# Page files are named in English and served under pt-BR URL paths. They must differ: a URL
-# path equal to a file's stem under pages/ gives the page the hash of that file, and AppTest
-# (and Streamlit's legacy pages/ handling) would then run the file without app.py.
-PAGE_COBERTURA = "pages/coverage.py"
-PAGE_MOTIVOS = "pages/reasons.py"
-PAGE_NAO_RECEBEM = "pages/non_recipients.py"
-PAGE_DIAGNOSTICO = "pages/diagnosis.py"
-PAGE_CONFIGURACAO = "pages/settings.py"
-PAGE_DADOS = "pages/data.py"
+# The pages (``pages/_nav.py``) and the session-state keys of their state (``pages/_url.py``).
+PAGE_COBERTURA = nav.PAGE_COBERTURA
+PAGE_MOTIVOS = nav.PAGE_MOTIVOS
+PAGE_NAO_RECEBEM = nav.PAGE_NAO_RECEBEM
+PAGE_DIAGNOSTICO = nav.PAGE_DIAGNOSTICO
+PAGE_CONFIGURACAO = nav.PAGE_CONFIGURACAO
+PAGE_DADOS = nav.PAGE_DADOS
 
-# Session-state keys.
 K_CONTEXT = "_carteiro_context"
 K_DEMO_CREATED = "_carteiro_demo_created"
-K_LAST_PERIOD = "_carteiro_last_period"
-K_PERIOD = "period"
-K_DIAG_CUSTOMER = "diag_customer"
-K_DIAG_QUERY = "diag_query"
-K_NR_QUERY = "nr_query"
-K_NR_REASONS = "nr_reasons"
-K_NR_METHODS = "nr_methods"
-K_NR_STATUSES = "nr_statuses"
-K_NR_CITIES = "nr_cities"
-K_NR_COVERAGE = "nr_coverage"
-K_NR_COMBINATION = "nr_combination"
+K_PERIOD = period_widgets.K_PERIOD
+K_DIAG_CUSTOMER = url_state.K_DIAG_CUSTOMER
+K_DIAG_QUERY = url_state.K_DIAG_QUERY
+K_NR_QUERY = url_state.K_NR_QUERY
+K_NR_REASONS = url_state.K_NR_REASONS
+K_NR_METHODS = url_state.K_NR_METHODS
+K_NR_STATUSES = url_state.K_NR_STATUSES
+K_NR_CITIES = url_state.K_NR_CITIES
+K_NR_COVERAGE = url_state.K_NR_COVERAGE
+K_NR_COMBINATION = url_state.K_NR_COMBINATION
+K_DATA_KINDS = url_state.K_DATA_KINDS
 # Widget values kept when the user moves to another page and back (Streamlit forgets the
 # value of a widget that is not drawn in a run; re-assigning it keeps it).
 PERSISTENT_KEYS = (K_NR_QUERY, K_NR_REASONS, K_NR_METHODS, K_NR_STATUSES, K_NR_CITIES,
-                   K_NR_COVERAGE, K_DIAG_QUERY)
+                   K_NR_COVERAGE, K_DIAG_QUERY, K_DATA_KINDS)
 NR_FILTER_KEYS = (K_NR_QUERY, K_NR_REASONS, K_NR_METHODS, K_NR_STATUSES, K_NR_CITIES,
                   K_NR_COVERAGE)
 
-AUTO_HEIGHT_ROWS = 15  # smaller tables take their natural height
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False}
-
-
-def pages() -> dict[str, list[Any]]:
-    """The navigation: sections and pages (``st.Page`` over the files in ``pages/``)."""
-    return {
-        "Visão geral": [
-            st.Page(PAGE_COBERTURA, title="Cobertura", icon=":material/donut_small:",
-                    url_path="cobertura", default=True),
-            st.Page(PAGE_MOTIVOS, title="Motivos", icon=":material/filter_alt:",
-                    url_path="motivos"),
-        ],
-        "Suporte": [
-            st.Page(PAGE_NAO_RECEBEM, title="Não recebem", icon=":material/unsubscribe:",
-                    url_path="nao-recebem"),
-            st.Page(PAGE_DIAGNOSTICO, title="Diagnóstico", icon=":material/person_search:",
-                    url_path="diagnostico"),
-        ],
-        "Administração": [
-            st.Page(PAGE_CONFIGURACAO, title="Configuração", icon=":material/settings:",
-                    url_path="configuracao"),
-            st.Page(PAGE_DADOS, title="Dados", icon=":material/database:", url_path="dados"),
-        ],
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,58 +197,21 @@ def _source_hints(source: DataSource) -> list[str]:
     ]
 
 
-def _period_from_query() -> Period | None:
-    """A period given in the link (``?inicio=2024-03-01&fim=2024-03-31``), read when a session
-    starts, so a page can be shared with its period."""
-    start, end = st.query_params.get("inicio"), st.query_params.get("fim")
-    if not start:
-        return None
-    try:
-        first = dt.date.fromisoformat(str(start))
-        last = dt.date.fromisoformat(str(end)) if end else Period.month_of(first).end
-        return Period(first, last)
-    except (ValueError, CarteiroError):
-        return None
-
-
-def _period_sidebar() -> Period:
-    today = dt.date.today()
-    current = Period.current_month(today)
-    if K_PERIOD not in st.session_state:
-        linked = _period_from_query()
-        start, end = (linked.start, linked.end) if linked else (current.start, current.end)
-        st.session_state[K_PERIOD] = (start, end)
-
-    def set_month(period: Period) -> None:
-        st.session_state[K_PERIOD] = (period.start, period.end)
-
-    chosen = st.sidebar.date_input(
-        "Período de análise", key=K_PERIOD, format="DD/MM/YYYY",
-        min_value=dt.date(2000, 1, 1), max_value=dt.date(today.year + 5, 12, 31),
-        help="Faturas com vencimento entre as duas datas (inclusive). Padrão: o mês atual.",
-    )
-    left, right = st.sidebar.columns(2)
-    left.button("Mês atual", on_click=set_month, args=(current,), width="stretch")
-    right.button("Mês anterior", on_click=set_month, args=(current.previous(),),
-                 width="stretch")
-    dates = tuple(chosen) if isinstance(chosen, list | tuple) else (chosen,)
-    if len(dates) == 2 and dates[0] and dates[1]:
-        period = Period(min(dates), max(dates))
-        st.session_state[K_LAST_PERIOD] = period
-        return period
-    st.sidebar.caption("Escolha também a data final; até lá, vale o período anterior.")
-    last = st.session_state.get(K_LAST_PERIOD)
-    return last if isinstance(last, Period) else current
-
-
-def load_context() -> AppContext:
-    """Sidebar (data source, period, refresh), then the audit — or a pt-BR error and stop."""
+def load_context(url_path: str = "") -> AppContext:
+    """The link's state (once per session), the sidebar (period, data source, refresh), then
+    the audit — or a pt-BR error and stop. ``url_path``: the page about to run."""
+    url_state.set_page(url_path)
+    url_state.read_once(url_path)
     sidebar = st.sidebar
+    period = period_widgets.sidebar()
+    url_state.show_warnings()
+    url_state.publish()
     try:
         source = resolve_source()
     except CarteiroError as err:
         st.error(access.text(err), title="Configuração da fonte de dados inválida", icon="🚨")
         st.stop()
+    sidebar.divider()
     sidebar.markdown("**Fonte de dados**")
     if source.is_demo:
         sidebar.markdown(":orange-badge[Demonstração] dados fictícios")
@@ -278,7 +219,6 @@ def load_context() -> AppContext:
         sidebar.markdown(access.text(source.display))
         sidebar.caption(f"Definida por {access.text(source.origin)}")
     connection = sidebar.empty()
-    period = _period_sidebar()
     sidebar.button("Atualizar dados", icon=":material/refresh:", on_click=clear_caches,
                    width="stretch",
                    help="Relê o banco do ERP agora (os dados são guardados por 10 minutos).")
@@ -316,11 +256,32 @@ def load_context() -> AppContext:
                          "registrados no log do servidor.", _source_hints(source), connection)
         raise
     connection.markdown(
-        f"🟢 **Conectado** · dados de {loaded.loaded_at:%H:%M} "
+        f"🟢 **Conectado** · dados de {_clock(loaded.loaded_at)} "
         f"({fmt.decimal(loaded.seconds, 1)} s)")
     context = AppContext(source, period, loaded)
     st.session_state[K_CONTEXT] = context
     return context
+
+
+def _clock(moment: dt.datetime) -> str:
+    """``HH:MM`` of a moment of this machine's clock, in the provider's time zone (the one of
+    every other time the dashboard shows)."""
+    try:
+        return f"{localtime.from_system_clock(moment):%H:%M}"
+    except CarteiroError:  # an unknown CARTEIRO_TIMEZONE: the sender test says so
+        return f"{moment:%H:%M}"
+
+
+def run_page(page: Any) -> None:
+    """Run the page; an unexpected failure is one pt-BR message (details in the server's
+    log), never Streamlit's English one, and the sidebar stays."""
+    try:
+        page.run()
+    except Exception:
+        log.exception("falha inesperada ao mostrar a página %s", getattr(page, "title", ""))
+        st.error("Erro inesperado ao mostrar esta página. Os detalhes foram registrados no "
+                 "log do servidor. Escolha outro período ou clique em «Atualizar dados» na "
+                 "barra lateral.", title="Não foi possível mostrar a página", icon="🚨")
 
 
 def context() -> AppContext:
@@ -400,47 +361,6 @@ def show_alerts(audit: Audit) -> None:
             f"Onde corrigir: **{alert.menu_path}**",
             title=access.text(alert.title), icon="🚨",
         )
-
-
-def table(frame: pd.DataFrame, headers: Mapping[str, str], *, money: Sequence[str] = (),
-          integers: Sequence[str] = (), percent: Sequence[str] = (),
-          dates: Sequence[str] = (), ids: Sequence[str] = (), key: str | None = None,
-          selectable: bool = False, height: int | str = "auto",
-          column_config: Mapping[str, Any] | None = None) -> Any:
-    """``st.dataframe`` with pt-BR headers (``headers``: column → header, the view's
-    ``*_HEADERS``) and formats: dates ``dd/mm/aaaa`` through ``column_config``; money, counts and
-    shares through a Styler (the values underneath stay numbers, so the columns sort right). A
-    ``column_config`` entry without a label takes the column's header."""
-    config: dict[str, Any] = {}
-    for column in frame.columns:
-        label = headers.get(column, column)
-        if column in dates:
-            config[column] = st.column_config.DateColumn(label, format="DD/MM/YYYY")
-        elif column in ids:
-            config[column] = st.column_config.NumberColumn(label, format="%d")
-        else:
-            config[column] = label
-    for column, settings in (column_config or {}).items():
-        if isinstance(settings, Mapping) and settings.get("label") is None:
-            settings = {**settings, "label": headers.get(column, column)}
-        config[column] = settings
-    data: Any = frame
-    if money or integers or percent:
-        data = tables_view.pt_br_styler(frame, money=money, integers=integers, percent=percent)
-    options: dict[str, Any] = {}
-    if selectable:
-        options = {"on_select": "rerun", "selection_mode": "single-row"}
-    if len(frame) <= AUTO_HEIGHT_ROWS:
-        height = "auto"
-    return st.dataframe(data, column_config=config, hide_index=True, width="stretch",
-                        height=height, key=key, placeholder="—", **options)
-
-
-def selected_row(event: Any) -> int | None:
-    """The row position selected in a ``st.dataframe`` event, if any."""
-    selection = event.get("selection") if isinstance(event, Mapping) else None
-    rows = selection.get("rows") if isinstance(selection, Mapping) else None
-    return int(rows[0]) if rows else None
 
 
 def open_non_recipients(*, reasons: Sequence[str] = (), combination: int | None = None) -> None:

@@ -32,7 +32,8 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from carteiro import access
+from carteiro import access, localtime
+from carteiro.errors import CarteiroError
 from pages import _downloads as downloads
 
 log = logging.getLogger("carteiro.access")
@@ -160,7 +161,13 @@ def _check_password() -> None:
 
 
 def _clock(moment: float | None) -> str:
-    return dt.datetime.fromtimestamp(moment or time.time()).strftime("%H:%M")
+    """``HH:MM`` of a Unix time, in the provider's time zone (as every time the dashboard
+    shows; this machine's zone when CARTEIRO_TIMEZONE is unknown)."""
+    when = dt.datetime.fromtimestamp(moment or time.time(), tz=dt.UTC)
+    try:
+        return f"{localtime.from_system_clock(when):%H:%M}"
+    except CarteiroError:
+        return f"{when.astimezone():%H:%M}"
 
 
 def _locked_notice(attempt: access.Attempt) -> str:

@@ -48,6 +48,10 @@ K_RESULT = "smtp_last_result"
 K_RECORD = "smtp_last_record"  # the RecordedTest of the last result
 K_DISMISSED = "smtp_dismissed_reach"  # reach failures the person said are not the ERP's
 K_NOTICE = "smtp_notice"  # what the last confirmation did
+# Streamlit's English «Press Enter to apply» under a field being typed in: text fields commit
+# as the person pauses (live), number fields are narrow enough (≤ 180 px) not to show it.
+LIVE: dict[str, Any] = {"live": "400ms"}
+NUMBER_WIDTH = 180
 MODE_ERP = "erp"
 MODE_MANUAL = "manual"
 HISTORY_LIMIT = 30
@@ -143,14 +147,16 @@ def _erp_sender_fields(audit: Audit, sender_ids: list[int]) -> _Server:
 def _manual_fields() -> _Server:
     """A server typed by hand (default: STARTTLS on port 587)."""
     cols = st.columns([3, 1, 2])
-    host = cols[0].text_input("Servidor", key="smtp_host", placeholder="smtp.provedor.com.br")
-    port = int(cols[1].number_input("Porta", 1, 65535, 587, step=1, key="smtp_port"))
+    host = cols[0].text_input("Servidor", key="smtp_host", placeholder="smtp.provedor.com.br",
+                              **LIVE)
+    port = int(cols[1].number_input("Porta", 1, 65535, 587, step=1, key="smtp_port",
+                                    width=NUMBER_WIDTH))
     security = cols[2].selectbox("Segurança", list(SECURITIES), index=1,
                                  format_func=lambda s: SECURITY_LABELS.get(s, s),
                                  key="smtp_security")
     cols = st.columns(2)
-    user = cols[0].text_input("Usuário", key="smtp_user") or None
-    from_addr = cols[1].text_input("E-mail de origem", key="smtp_from") or None
+    user = cols[0].text_input("Usuário", key="smtp_user", **LIVE) or None
+    from_addr = cols[1].text_input("E-mail de origem", key="smtp_from", **LIVE) or None
     return _Server(host, port, security, user, from_addr)
 
 
@@ -166,11 +172,11 @@ def _password_and_recipient(sender_id: int | None) -> tuple[str | None, str]:
         cols[0].text_input("Senha", "••••••••", disabled=True, key="smtp_stored_password",
                            help=f"Lida de [senders.{sender_id}] em .streamlit/secrets.toml.")
     else:
-        cols[0].text_input("Senha", type="password", key=K_PASSWORD,
+        cols[0].text_input("Senha", type="password", key=K_PASSWORD, **LIVE,
                            help="Usada só neste teste: não é guardada nem exibida. Para não "
                                 "digitar, configure [senders.<id>] password no secrets.toml.")
     to_addr = cols[1].text_input("Enviar o teste para", key="smtp_to",
-                                 placeholder="voce@provedor.com.br")
+                                 placeholder="voce@provedor.com.br", **LIVE)
     return stored, to_addr
 
 
@@ -179,8 +185,10 @@ def _advanced_options() -> tuple[float, bool]:
     from carteiro.sender.smtp import DEFAULT_TIMEOUT
 
     with st.expander("Opções avançadas"):
-        timeout = st.number_input("Tempo limite de cada etapa (segundos)", 1.0, 120.0,
-                                  float(DEFAULT_TIMEOUT), step=1.0, key="smtp_timeout")
+        # Whole seconds: a float field would show «10.00», with an English decimal point.
+        timeout = st.number_input("Tempo limite de cada etapa (segundos)", 1, 120,
+                                  round(DEFAULT_TIMEOUT), step=1, key="smtp_timeout",
+                                  width=NUMBER_WIDTH)
         verify = st.checkbox("Verificar o certificado TLS", value=True, key="smtp_verify")
     return float(timeout), bool(verify)
 
@@ -224,8 +232,11 @@ def _show_result(result: Any) -> None:
     for warning in result.warnings:
         st.warning(access.text(warning))
     st.markdown("**Etapas do diálogo SMTP**")
+    Stage = sender_test_view.StageRow
     common.table(sender_test_view.smtp_stage_rows(result.stages),
-                 sender_test_view.STAGE_HEADERS, key="smtp_stages")
+                 sender_test_view.STAGE_HEADERS, key="smtp_stages", wrap=True,
+                 widths={Stage.STAGE: 200, Stage.RESULT: 90, Stage.ELAPSED: 90,
+                         Stage.CODE: 70, Stage.REPLY: 480})
     if result.tls is not None:
         st.markdown("**TLS**")
         common.table(sender_test_view.tls_rows(result.tls), sender_test_view.TLS_HEADERS,
@@ -308,5 +319,10 @@ def _show_history(ctx: common.AppContext) -> None:
     if history.empty:
         st.caption("Nenhum teste registrado para este banco do ERP.")
     else:
+        Row = sender_test_view.SenderTestRow
         common.table(sender_test_view.sender_tests_view(history, ctx.audit),
-                     sender_test_view.SENDER_TEST_HEADERS, key="smtp_history")
+                     sender_test_view.SENDER_TEST_HEADERS, key="smtp_history", wrap=True,
+                     primary=(Row.WHEN, Row.SENDER, Row.RESULT, Row.CONDITION_2, Row.MESSAGE),
+                     widths={Row.WHEN: 150, Row.SENDER: 180, Row.RESULT: 100,
+                             Row.CONDITION_2: 230, Row.MESSAGE: 280, Row.SERVER: 220,
+                             Row.RECIPIENT: 200, Row.FAILED_STAGE: 120})

@@ -14,40 +14,59 @@ from carteiro.views import diagnosis as diagnosis_view
 from carteiro.views import labels as labels_view
 from carteiro.views import non_recipients as non_recipients_view
 from pages import _common as common
+from pages import _url as url_state
 
 ctx = common.context()
 audit = ctx.audit
 index = common.customer_index(ctx)
 
 st.title("Diagnóstico de um cliente")
-query = st.text_input("Buscar cliente", key=common.K_DIAG_QUERY,
-                      placeholder="ID, nome, CPF/CNPJ (com ou sem pontuação) ou e-mail",
+K_PICK = "diag_pick"
+
+
+def new_search() -> None:
+    """A new search replaces the old result: nothing is diagnosed until it says whom."""
+    st.session_state.pop(common.K_DIAG_CUSTOMER, None)
+    st.session_state.pop(K_PICK, None)
+
+
+query = st.text_input("Buscar cliente", key=common.K_DIAG_QUERY, live="400ms",
+                      on_change=new_search,
+                      placeholder="ID, nome, CPF/CNPJ ou e-mail",
                       icon=":material/search:")
 
-customer_id: int | None = None
+remembered = st.session_state.get(common.K_DIAG_CUSTOMER)
+customer_id: int | None = int(remembered) if isinstance(remembered, int) else None
 if query and query.strip():
     found = non_recipients_view.search_customers(index, query)
     if found.empty:
         st.warning(f"Nenhum cliente encontrado para «{access.text(query)}».")
+        url_state.publish()
         st.stop()
     ids = [int(i) for i in found[non_recipients_view.Cust.ID]]
-    labels = {int(r[non_recipients_view.Cust.ID]): non_recipients_view.customer_choice_label(r)
-              for r in found.to_dict("records")}
     if len(ids) == 1:
         customer_id = ids[0]
-    else:
-        more = " (os primeiros)" if len(ids) == non_recipients_view.SEARCH_RESULT_LIMIT else ""
-        customer_id = st.selectbox(f"{fmt.integer(len(ids))} clientes encontrados{more}", ids,
-                                   format_func=labels.get, key="diag_pick")
-else:
-    remembered = st.session_state.get(common.K_DIAG_CUSTOMER)
-    customer_id = int(remembered) if remembered is not None else None
+    else:  # several: the person chooses (never a silent pick)
+        labels = {int(r[non_recipients_view.Cust.ID]):
+                  non_recipients_view.customer_choice_label(r)
+                  for r in found.to_dict("records")}
+        more = (" (os primeiros)" if len(ids) == non_recipients_view.SEARCH_RESULT_LIMIT
+                else "")
+        customer_id = st.selectbox(
+            f"{fmt.plural(len(ids), 'cliente encontrado', 'clientes encontrados')}{more}: "
+            "escolha qual diagnosticar", ids,
+            index=ids.index(customer_id) if customer_id in ids else None,
+            format_func=labels.get, key=K_PICK, placeholder="Escolha o cliente…")
 
 if customer_id is None:
-    st.info("Busque um cliente pelo ID, nome, CPF/CNPJ ou e-mail, ou selecione-o na página "
-            "«Não recebem».", icon="🔎")
+    st.session_state.pop(common.K_DIAG_CUSTOMER, None)
+    url_state.publish()
+    if not (query and query.strip()):
+        st.info("Busque um cliente pelo ID, nome, CPF/CNPJ ou e-mail, ou selecione-o na "
+                "página «Não recebem».", icon="🔎")
     st.stop()
 st.session_state[common.K_DIAG_CUSTOMER] = customer_id
+url_state.publish()
 
 d = diagnosis_view.diagnosis(audit, customer_id)
 st.header(access.text(d.name) or f"Cliente {d.customer_id}", anchor=False)  # no name in URLs
@@ -59,6 +78,9 @@ if d.city:
 if d.active is not None:
     facts.append("cadastro ativo" if d.active else "cadastro inativo")
 st.caption(" · ".join(access.text(fact) for fact in facts))
+if not d.known and not d.in_scope:
+    st.warning(f"Nenhum cliente com o id {d.customer_id} no ERP.")
+    st.stop()
 if not d.known:
     st.warning("Este cliente não existe na tabela de clientes do ERP, mas tem faturas no "
                "período (veja a página «Dados»).")
@@ -87,14 +109,22 @@ else:
             if check[diagnosis_view.Check.STATE] == diagnosis_view.STATE_FAIL:
                 line += (f"  \n{check[diagnosis_view.Check.EXPLANATION]}  \n"
                          f"Onde corrigir: **{check[diagnosis_view.Check.MENU_PATH]}**")
+                changes = d.fixes.get(str(check[diagnosis_view.Check.CODE]), ())
+                if changes:
+                    line += "  \nO que mudar:\n" + "".join(
+                        f"\n- {access.text(change)}" for change in changes)
             st.markdown(line)
 
     st.subheader("Faturas no período")
-    common.table(d.invoices, diagnosis_view.INVOICE_HEADERS,
-                 money=[diagnosis_view.InvoiceView.AMOUNT],
-                 dates=[diagnosis_view.InvoiceView.DUE_DATE, diagnosis_view.InvoiceView.PAID_ON],
-                 ids=[diagnosis_view.InvoiceView.ID, diagnosis_view.InvoiceView.SERVICE_ID],
-                 key="diag_invoices")
+    Inv = diagnosis_view.InvoiceView
+    common.table(d.invoices, diagnosis_view.INVOICE_HEADERS, money=[Inv.AMOUNT],
+                 dates=[Inv.DUE_DATE, Inv.PAID_ON], ids=[Inv.ID, Inv.SERVICE_ID],
+                 key="diag_invoices", wrap=True,
+                 primary=(Inv.ID, Inv.DUE_DATE, Inv.AMOUNT, Inv.STATUS, Inv.METHOD,
+                          Inv.SERVICE_STATUS, Inv.ELIGIBLE, Inv.REASONS),
+                 widths={Inv.ID: 70, Inv.DUE_DATE: 100, Inv.AMOUNT: 100, Inv.STATUS: 90,
+                         Inv.PAID_ON: 100, Inv.METHOD: 140, Inv.SERVICE_ID: 70,
+                         Inv.SERVICE_STATUS: 140, Inv.ELIGIBLE: 100, Inv.REASONS: 220})
 
     st.subheader("Datas de envio esperadas")
     if d.send_dates.empty:
@@ -106,13 +136,24 @@ else:
                    f"passar nas {CONDITIONS_IN_WORDS}.")
         common.table(d.send_dates, diagnosis_view.SEND_HEADERS,
                      dates=[diagnosis_view.SendView.SEND_DATE],
-                     ids=[diagnosis_view.SendView.INVOICE_ID], key="diag_send_dates")
+                     ids=[diagnosis_view.SendView.INVOICE_ID], key="diag_send_dates",
+                     wrap=True,
+                     widths={diagnosis_view.SendView.INVOICE_ID: 70,
+                             diagnosis_view.SendView.SEND_DATE: 110,
+                             diagnosis_view.SendView.WHEN: 180,
+                             diagnosis_view.SendView.SUBJECT: 300,
+                             diagnosis_view.SendView.OPEN: 165,
+                             diagnosis_view.SendView.SENT: 125})
 
 st.subheader("Destinatários")
 if d.recipients.empty:
     st.warning("O cliente não tem e-mail no cadastro nem contatos.")
 else:
-    common.table(d.recipients, diagnosis_view.RECIPIENT_HEADERS, key="diag_recipients")
+    Rec = diagnosis_view.RecipientView
+    common.table(d.recipients, diagnosis_view.RECIPIENT_HEADERS, key="diag_recipients",
+                 wrap=True,  # long names and fields holding several addresses: nothing cut
+                 widths={Rec.ORIGIN: 125, Rec.NAME: 205, Rec.EMAIL: 265, Rec.ALLOWS: 185,
+                         Rec.VALID: 115, Rec.RECEIVES: 65})
 
 st.subheader("Últimos e-mails enviados (registro do ERP)")
 try:
@@ -123,8 +164,8 @@ else:
     if history.empty:
         st.caption("Nenhum e-mail registrado para este cliente.")
     else:
-        common.table(history, diagnosis_view.LOG_HEADERS, ids=[diagnosis_view.LogView.INVOICE_ID],
-                     key="diag_log", column_config={
-                         diagnosis_view.LogView.SENT_AT: st.column_config.DatetimeColumn(
-                             format="DD/MM/YYYY HH:mm"),
-                     })
+        Log = diagnosis_view.LogView
+        common.table(history, diagnosis_view.LOG_HEADERS, ids=[Log.INVOICE_ID],
+                     moments=[Log.SENT_AT], key="diag_log", wrap=True,
+                     widths={Log.SENT_AT: 130, Log.ADDRESS: 260, Log.DOCUMENT_TYPE: 90,
+                             Log.INVOICE_ID: 70, Log.ACCEPTED: 90, Log.ERROR: 300})

@@ -1,6 +1,7 @@
 """Motivos: why invoices get no notice — the funnel of the nine conditions, every failing
-reason and the most frequent combinations. Selecting a reason or a combination offers those
-customers on «Não recebem»."""
+reason and the most frequent combinations. Clicking a bar, or selecting a reason or a
+combination, opens those customers on «Não recebem» at once (the issue: the button that
+offered them appeared below the screen)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import streamlit as st
 
 from carteiro.rules.catalogue import CONDITIONS_IN_WORDS, REASON_BY_CODE
 from carteiro.views import figures as figures_view
-from carteiro.views import labels as labels_view
 from carteiro.views import reasons as reasons_view
 from pages import _common as common
 
@@ -49,35 +49,42 @@ with left:
                     config=common.PLOTLY_CONFIG, key="chart_funnel")
 with right:
     st.subheader("Motivos de falha")
-    st.caption("Clique numa barra para ver os clientes com esse motivo.")
+    st.caption("Clique numa barra para abrir os clientes com esse motivo em «Não recebem».")
     event = st.plotly_chart(figures_view.reasons_figure(reasons), width="stretch",
                             config=common.PLOTLY_CONFIG, key="chart_reasons",
                             on_select="rerun", selection_mode="points")
 
+
+def customers_of(code: str) -> int:
+    return int(reasons.loc[reasons[reasons_view.ReasonRow.CODE] == code,
+                           reasons_view.ReasonRow.CUSTOMERS].iloc[0])
+
+
+# A bar goes straight to its customers (no button to look for below the chart).
+clicked = chart_code(event)
+if clicked is not None and customers_of(clicked):
+    common.open_non_recipients(reasons=[clicked])
+
+st.caption("Selecione uma linha para abrir os clientes com esse motivo em «Não recebem».")
 reason_event = common.table(
     reasons[[reasons_view.ReasonRow.NUMBER, reasons_view.ReasonRow.LABEL,
              reasons_view.ReasonRow.CUSTOMERS, reasons_view.ReasonRow.INVOICES,
              reasons_view.ReasonRow.MENU_PATH]],
     reasons_view.REASON_HEADERS,
     integers=[reasons_view.ReasonRow.CUSTOMERS, reasons_view.ReasonRow.INVOICES],
-    key="table_reasons", selectable=True,
+    key="table_reasons", selectable=True, wrap=True,  # the menu paths are long
+    widths={reasons_view.ReasonRow.NUMBER: 40, reasons_view.ReasonRow.LABEL: 280,
+            reasons_view.ReasonRow.CUSTOMERS: 80, reasons_view.ReasonRow.INVOICES: 80,
+            reasons_view.ReasonRow.MENU_PATH: 400},
 )
 row = common.selected_row(reason_event)
-code = chart_code(event) or (str(reasons[reasons_view.ReasonRow.CODE].iloc[row])
-                             if row is not None else None)
-if code is not None:
+if row is not None:
+    code = str(reasons[reasons_view.ReasonRow.CODE].iloc[row])
+    if customers_of(code):
+        common.open_non_recipients(reasons=[code])
     reason = REASON_BY_CODE[code]
-    count = int(reasons.loc[reasons[reasons_view.ReasonRow.CODE] == code,
-                            reasons_view.ReasonRow.CUSTOMERS].iloc[0])
-    with st.container(border=True):
-        st.markdown(f"**{reason.number}. {reason.label}** — {reason.explanation}  \n"
-                    f"Onde corrigir: **{reason.menu_path}**")
-        if count:
-            if st.button(f"Ver {labels_view.customers_phrase(count)} em «Não recebem»",
-                         type="primary", icon=":material/arrow_forward:", key="open_reason"):
-                common.open_non_recipients(reasons=[code])
-        else:
-            st.caption("Nenhum cliente falha nesta condição no período.")
+    st.info(f"**{reason.number}. {reason.label}**: nenhum cliente falha nesta condição no "
+            "período.", icon="✅")
 
 st.subheader("Combinações mais frequentes")
 combos = reasons_view.combinations(audit)
@@ -85,7 +92,7 @@ if combos.empty:
     st.success("Nenhum cliente sem cobertura no período.", icon="🎉")
 else:
     st.caption("Cada cliente entra na linha do conjunto exato de motivos das suas faturas. "
-               "Selecione uma linha para ver esses clientes.")
+               "Selecione uma linha para abrir esses clientes em «Não recebem».")
     combo_event = common.table(
         combos[[reasons_view.Combination.LABEL, reasons_view.Combination.SIZE,
                 reasons_view.Combination.CUSTOMERS, reasons_view.Combination.SHARE,
@@ -94,12 +101,11 @@ else:
         integers=[reasons_view.Combination.SIZE, reasons_view.Combination.CUSTOMERS],
         percent=[reasons_view.Combination.SHARE], money=[reasons_view.Combination.AMOUNT],
         key="table_combinations", selectable=True,
+        widths={reasons_view.Combination.LABEL: 420, reasons_view.Combination.SIZE: 75,
+                reasons_view.Combination.CUSTOMERS: 80, reasons_view.Combination.SHARE: 150,
+                reasons_view.Combination.AMOUNT: 150},
     )
     picked = common.selected_row(combo_event)
     if picked is not None:
-        mask = int(combos[reasons_view.Combination.MASK].iloc[picked])
-        customers = int(combos[reasons_view.Combination.CUSTOMERS].iloc[picked])
-        if st.button(f"Ver {labels_view.customers_phrase(customers)} com "
-                     f"«{labels_view.combination_label(mask)}»", type="primary",
-                     icon=":material/arrow_forward:", key="open_combination"):
-            common.open_non_recipients(combination=mask)
+        common.open_non_recipients(
+            combination=int(combos[reasons_view.Combination.MASK].iloc[picked]))

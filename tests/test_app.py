@@ -170,35 +170,105 @@ def test_sidebar_shows_source_period_and_connection(app: AppTest, db_url: str) -
     sidebar = "\n".join(m.value for m in app.sidebar.markdown)
     assert "🟢 **Conectado**" in sidebar
     assert Path(db_url.removeprefix("sqlite:///")).name in plain(sidebar)
-    period = app.sidebar.date_input(key="period")
-    assert period.value == (MARCH.start, MARCH.end)
+    assert app.sidebar.date_input(key="period_start").value == MARCH.start
+    assert app.sidebar.date_input(key="period_end").value == MARCH.end
     assert [b.label for b in app.sidebar.button][-1] == "Atualizar dados"
+
+
+def period_shown(at: AppTest) -> tuple[dt.date, dt.date]:
+    return (at.sidebar.date_input(key="period_start").value,
+            at.sidebar.date_input(key="period_end").value)
 
 
 def test_default_period_is_the_current_month(db_url: str) -> None:
     at = new_app(period=None).run()
     no_exception(at)
     current = Period.current_month()
-    assert at.sidebar.date_input(key="period").value == (current.start, current.end)
-    at.sidebar.button[1].click().run()  # «Mês anterior»
-    previous = current.previous()
-    assert at.sidebar.date_input(key="period").value == (previous.start, previous.end)
+    assert period_shown(at) == (current.start, current.end)
+    assert at.query_params == {"inicio": current.start.isoformat(),
+                               "fim": current.end.isoformat()}
+    assert at.sidebar.button(key="period_current").disabled
+
+
+def test_month_buttons_step_from_the_selected_period(app: AppTest) -> None:
+    """«Mês anterior» twice goes two months back (it used to stay on the month before
+    today), «Mês seguinte» comes back, and the URL follows."""
+    app.sidebar.button(key="period_previous").click().run()
+    assert period_shown(app) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    app.sidebar.button(key="period_previous").click().run()
+    assert period_shown(app) == (dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    assert app.query_params == {"inicio": "2024-01-01", "fim": "2024-01-31"}
+    app.sidebar.button(key="period_next").click().run()
+    app.sidebar.button(key="period_next").click().run()
+    no_exception(app)
+    assert period_shown(app) == (MARCH.start, MARCH.end)
+    assert app.metric[0].value == "12"
+    # A part of a month steps to the whole month before it.
+    app.sidebar.date_input(key="period_start").set_value(dt.date(2024, 3, 10)).run()
+    assert period_shown(app) == (dt.date(2024, 3, 10), MARCH.end)
+    app.sidebar.button(key="period_previous").click().run()
+    assert period_shown(app) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    app.sidebar.button(key="period_current").click().run()
+    current = Period.current_month()
+    assert period_shown(app) == (current.start, current.end)
+
+
+def test_a_start_after_the_end_moves_the_end(app: AppTest) -> None:
+    app.sidebar.date_input(key="period_start").set_value(dt.date(2024, 4, 5)).run()
+    no_exception(app)
+    assert period_shown(app) == (dt.date(2024, 4, 5), dt.date(2024, 4, 30))
+    app.sidebar.date_input(key="period_end").set_value(dt.date(2024, 3, 20)).run()
+    assert period_shown(app) == (dt.date(2024, 3, 1), dt.date(2024, 3, 20))
+
+
+def linked_app(params: dict[str, Any], door: str | None = None) -> AppTest:
+    """A first visit through a link: the URL's parameters, and its page's door (the file
+    ``pages/<url_path>.py`` that a first visit runs, ``pages/_first_visit.py``)."""
+    at = new_app(period=None)
+    at.query_params.update(params)
+    if door:
+        at.switch_page(door)
+    return at.run()
 
 
 def test_period_from_the_link(db_url: str) -> None:
-    at = new_app(period=None)
-    at.query_params["inicio"] = "2024-03-01"
-    at.run()
+    at = linked_app({"inicio": "2024-03-01"})
     no_exception(at)
-    assert at.sidebar.date_input(key="period").value == (MARCH.start, MARCH.end)
+    assert period_shown(at) == (MARCH.start, MARCH.end)
     assert at.metric[0].value == "12"
+    assert at.query_params == {"inicio": "2024-03-01", "fim": "2024-03-31"}
+    assert not at.warning
 
 
-def test_half_chosen_range_keeps_the_last_period(app: AppTest) -> None:
-    app.sidebar.date_input(key="period").set_value((dt.date(2024, 2, 1),)).run()
-    no_exception(app)
-    assert "Escolha também a data final" in "\n".join(c.value for c in app.sidebar.caption)
-    assert app.metric[0].value == "12"  # still March
+@pytest.mark.parametrize(("params", "said"), [
+    ({"inicio": "1900-01-01"}, "fora das datas aceitas"),
+    ({"inicio": "2024-13-01"}, "«inicio=2024-13-01» não é uma data"),
+    ({"inicio": "2024-03-10", "fim": "2024-03-01"}, "é anterior a «inicio»"),
+    ({"inicio": "9999-12-31"}, "fora das datas aceitas"),
+    ({"fim": "amanhã"}, "«fim=amanhã» não é uma data"),
+])
+def test_a_bad_link_period_warns_and_shows_the_current_month(
+        db_url: str, params: dict[str, str], said: str) -> None:
+    at = linked_app(params)
+    no_exception(at)
+    current = Period.current_month()
+    assert period_shown(at) == (current.start, current.end)
+    warning = plain(at.warning[0].value)
+    assert said in warning and "mostrando o mês atual" in warning
+    assert at.sidebar.children, "the sidebar stays"
+    assert at.query_params == {"inicio": current.start.isoformat(),
+                               "fim": current.end.isoformat()}
+    at.sidebar.button(key="period_previous").click().run()  # and the session goes on
+    no_exception(at)
+    assert not at.warning
+
+
+def test_a_bad_period_in_the_session_falls_back(db_url: str) -> None:
+    at = new_app(Period(dt.date(1900, 1, 1), dt.date(1900, 1, 31))).run()
+    no_exception(at)
+    current = Period.current_month()
+    assert period_shown(at) == (current.start, current.end)
+    assert "mês atual" in at.warning[0].value
 
 
 def test_refresh_reloads(app: AppTest) -> None:
@@ -400,6 +470,47 @@ def test_a_page_run_without_app_py_shows_nothing(db_url: str, page: str) -> None
     assert not at.metric and not at.dataframe and not at.title
 
 
+# ---- First visit after a server start (pages/_first_visit.py) ------------------------------
+
+DOORS = {path: title for path, title in (
+    ("motivos", "Por que não recebem"),
+    ("nao-recebem", "Clientes que não recebem o aviso"),
+    ("diagnostico", "Diagnóstico de um cliente"),
+    ("configuracao", "Configuração do envio no ERP"),
+    ("dados", "Problemas nos dados do ERP"),
+)}
+
+
+def test_every_url_path_has_its_door() -> None:
+    from pages import _nav as nav
+
+    paths = {path for path in nav.URL_PATHS.values() if path}
+    assert paths == set(DOORS)
+    for path in paths:
+        code = (APP.parent / "pages" / f"{path}.py").read_text(encoding="utf-8")
+        assert "_first_visit.door()" in code, path
+
+
+@pytest.mark.parametrize("path", list(DOORS))
+def test_a_deep_link_as_the_first_visit_opens_its_page(db_url: str, path: str) -> None:
+    """AppTest starts every run in Streamlit's legacy pages/ mode, as the first session after
+    a server start: the deep link runs the door, which runs app.py, which opens the page."""
+    at = linked_app({"inicio": "2024-03-01"}, door=f"pages/{path}.py")
+    no_exception(at)
+    assert at.title[0].value == DOORS[path]
+    assert at.sidebar.date_input(key="period_start").value == MARCH.start
+    assert "Gmail antigo" in at.error[0].proto.title  # the alerts of app.py are there
+
+
+@pytest.mark.parametrize("path", list(DOORS))
+def test_a_door_run_alone_shows_nothing(db_url: str, path: str) -> None:
+    at = AppTest.from_file(str(APP.parent / "pages" / f"{path}.py"),
+                           default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert "endereço principal" in at.error[0].value
+    assert not at.metric and not at.dataframe and not at.title and not at.sidebar.children
+
+
 # ---- ERP text is text -------------------------------------------------------------------------
 
 
@@ -429,6 +540,7 @@ def test_erp_text_reaches_markdown_only_escaped(write_db: Callable[..., str],
         seen += markdown_texts(at)
     on_page(at, "pages/diagnosis.py")
     at.text_input(key="diag_query").set_value("2").run()
+    at.selectbox(key="diag_pick").set_value(2).run()
     seen += markdown_texts(at)
     on_page(at, "pages/settings.py")
     at.text_input(key="smtp_to").set_value("suporte@provedor.com.br")
@@ -502,23 +614,28 @@ def test_selecting_a_reason_opens_its_customers(app: AppTest) -> None:
                                                         "cells": []}}
     app.run()
     no_exception(app)
-    button = app.button(key="open_reason")
-    assert button.label == "Ver os 2 clientes em «Não recebem»"
-    button.click().run()
-    no_exception(app)
     assert app.title[0].value == "Clientes que não recebem o aviso"
     assert app.multiselect(key="nr_reasons").value == ["no_valid_email"]
     assert table_ids(app) == {2, 9}
+    captions = "\n".join(c.value for c in app.caption)  # what it means, where to fix it
+    assert REASON_BY_CODE["no_valid_email"].menu_path in captions
+    assert app.query_params["motivo"] == "9"
 
 
-def test_clicking_a_bar_selects_its_reason(app: AppTest) -> None:
+def test_clicking_a_bar_opens_its_customers(app: AppTest) -> None:
+    """A bar goes straight to its customers (the button it offered was below the screen)."""
     on_page(app, "pages/reasons.py")
     app.session_state["chart_reasons"] = {"selection": {
         "points": [{"customdata": "service_missing", "curve_number": 0, "point_index": 3}],
         "point_indices": [3], "box": [], "lasso": []}}
     app.run()
     no_exception(app)
-    assert app.button(key="open_reason").label == "Ver os 2 clientes em «Não recebem»"
+    assert app.title[0].value == "Clientes que não recebem o aviso"
+    assert app.multiselect(key="nr_reasons").value == ["service_missing"]
+    assert table_ids(app) == {8, 12}
+    app.switch_page("pages/reasons.py").run()  # back on Motivos: no jump again
+    no_exception(app)
+    assert app.title[0].value == "Por que não recebem"
 
 
 def test_selecting_a_combination_opens_exactly_those_customers(app: AppTest) -> None:
@@ -531,14 +648,15 @@ def test_selecting_a_combination_opens_exactly_those_customers(app: AppTest) -> 
     app.session_state["table_combinations"] = {"selection": {"rows": [int(position)],
                                                              "columns": [], "cells": []}}
     app.run()
-    app.button(key="open_combination").click().run()
     no_exception(app)
     assert table_ids(app) == {11}
     assert "Nenhum contato permite e-mail" in texts(app)
+    assert app.query_params["combinacao"] == "6-8"
     # st.switch_page moved the app; AppTest keeps asking for the page it was last sent to.
     app.switch_page("pages/non_recipients.py")
     app.button(key="clear_combination").click().run()
     assert table_ids(app) == set(EXPECTED_REASONS) - {1}
+    assert "combinacao" not in app.query_params
 
 
 # ---- Não recebem -----------------------------------------------------------------------------
@@ -557,10 +675,20 @@ def test_table_lists_every_customer_without_full_coverage(non_recipients: AppTes
     frame = non_recipients.dataframe(key="nr_table").value
     assert list(frame.columns) == list(non_recipients_view.SUPPORT_COLUMNS)
     assert headers(non_recipients, non_recipients_view.Cust.EMAILS) == [
-        "ID", "Cliente", "CPF/CNPJ", "Situação", "Motivo principal", "Todos os motivos",
-        "Em aberto sem aviso (R$)", "Faturas", "Com aviso", "Formas de cobrança",
-        "Status do serviço", "Cidade", "E-mails"]
+        "Cliente", "Situação", "Motivo principal", "Em aberto sem aviso (R$)", "ID",
+        "1º vencimento sem aviso", "CPF/CNPJ", "Todos os motivos", "Faturas",
+        "Com aviso", "Formas de cobrança", "Status do serviço", "Cidade", "E-mails"]
     assert "**11** de 11 clientes" in texts(non_recipients)
+
+
+def test_the_table_shows_its_key_columns_until_asked_for_more(non_recipients: AppTest) -> None:
+    Cust = non_recipients_view.Cust
+    assert list(non_recipients.dataframe(key="nr_table").proto.column_order) == list(
+        non_recipients_view.SUPPORT_KEY_COLUMNS)
+    assert Cust.AMOUNT in non_recipients_view.SUPPORT_KEY_COLUMNS  # the column it is sorted by
+    non_recipients.toggle(key="nr_table_more").set_value(True).run()
+    assert list(non_recipients.dataframe(key="nr_table").proto.column_order) == list(
+        non_recipients_view.SUPPORT_COLUMNS)
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), [
@@ -680,8 +808,9 @@ def test_export_is_exactly_the_filtered_rows_and_neutralised(
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
     rows = list(sheet.values)
     assert len(rows) - 1 == len(shown)
-    assert HYPERLINK_NAME in [r[1] for r in rows[1:]]  # a text cell, shown as in the ERP
-    cell = next(c for c in sheet["B"] if c.value == HYPERLINK_NAME)
+    name = rows[0].index("Cliente")
+    assert HYPERLINK_NAME in [r[name] for r in rows[1:]]  # a text cell, shown as in the ERP
+    cell = next(c for c in sheet["A"] if c.value == HYPERLINK_NAME)
     assert cell.data_type == "s" and cell.quotePrefix
 
 
@@ -777,12 +906,101 @@ def test_diagnosis_search_by_contact_email_and_unknown(app: AppTest) -> None:
 
 
 def test_diagnosis_chooses_among_several_matches(app: AppTest) -> None:
+    """Several matches: a chooser, and nothing diagnosed until the person picks one."""
     on_page(app, "pages/diagnosis.py")
     app.text_input(key="diag_query").set_value("cliente").run()
     box = app.selectbox(key="diag_pick")
     assert len(box.options) == 11  # every customer named «Cliente N»
+    assert box.value is None and not app.header and not app.metric
+    assert "11 clientes encontrados" in box.label
     box.set_value(5).run()
     assert app.header[0].value == "Cliente 5"
+    assert app.query_params["cliente"] == "5" and app.query_params["busca"] == "cliente"
+
+
+def test_a_new_search_replaces_the_old_result(app: AppTest) -> None:
+    """Customer 12 chosen for «1», then a search for «2», which 12 also matches: the old
+    choice is not kept (searching 40 then 46 kept showing 40)."""
+    on_page(app, "pages/diagnosis.py")
+    app.text_input(key="diag_query").set_value("1").run()
+    app.selectbox(key="diag_pick").set_value(12).run()
+    assert app.header[0].value == "Cliente 12"
+    app.text_input(key="diag_query").set_value("2").run()
+    no_exception(app)
+    box = app.selectbox(key="diag_pick")
+    assert [option.rsplit(" id ", 1)[1] for option in box.options] == ["2", "12"]
+    assert box.value is None and not app.header
+    assert "cliente" not in app.query_params
+    app.text_input(key="diag_query").set_value("000.000.004-00").run()  # one match: opened
+    assert app.header[0].value == "Cliente 4"
+
+
+def test_each_failing_condition_names_what_to_change(write_db: Callable[..., str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    erp = mixed_erp()
+    erp.add("cliente_contato", id_cliente_contato=88, id_cliente=11, nome="Maria",
+            email="maria@empresa.com.br", permite_enviar_email=False)
+    monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
+    at = linked_app({"inicio": "2024-03-01", "cliente": "11"}, door="pages/diagnostico.py")
+    no_exception(at)
+    assert at.header[0].value == "Cliente 11"
+    shown = plain("\n".join(m.value for m in at.markdown))
+    assert ("- Serviço 111 — FIBRA 300MB: status Inativo (inativo), fora dos «Status do Serviço "
+            "para Envio» da forma de cobrança Boleto (Padrão: todos, exceto cancelado e "
+            "inativo)") in shown
+    assert "- Cadastro do cliente (id 11): permite_enviar_email = não" in shown
+    assert "- Contato Maria (id 88): permite_enviar_email = não" in shown
+    at.query_params.clear()
+    at = linked_app({"inicio": "2024-03-01", "cliente": "5"}, door="pages/diagnostico.py")
+    shown = plain("\n".join(m.value for m in at.markdown))
+    assert "- Serviço 105 — FIBRA 300MB: envio_cobranca = Somente SMS" in shown
+
+
+# ---- Links -----------------------------------------------------------------------------------
+
+
+def test_a_copied_url_reopens_the_same_view(non_recipients: AppTest) -> None:
+    non_recipients.multiselect(key="nr_cities").set_value(["Lavras"]).run()
+    non_recipients.multiselect(key="nr_coverage").set_value(["not_covered"]).run()
+    non_recipients.text_input(key="nr_query").set_value("cliente").run()
+    expected = table_ids(non_recipients)
+    assert expected == {2, 3}
+    link = dict(non_recipients.query_params)
+    assert link == {"inicio": "2024-03-01", "fim": "2024-03-31", "busca": "cliente",
+                    "cidade": "Lavras", "situacao": "nao-coberto"}
+    copy = linked_app(link, door="pages/nao-recebem.py")
+    no_exception(copy)
+    assert copy.title[0].value == "Clientes que não recebem o aviso"
+    assert table_ids(copy) == expected
+    assert copy.multiselect(key="nr_cities").value == ["Lavras"]
+    assert copy.text_input(key="nr_query").value == "cliente"
+    assert dict(copy.query_params) == link
+
+
+def test_bad_link_filters_warn_and_are_dropped(db_url: str) -> None:
+    at = linked_app({"inicio": "2024-03-01", "motivo": ["6", "12"], "forma": "Pix",
+                     "cidade": "Varginha", "situacao": "talvez", "combinacao": "6-x"},
+                    door="pages/nao-recebem.py")
+    no_exception(at)
+    said = [plain(w.value) for w in at.warning]
+    assert any("Motivo do link ignorado: «12»" in w for w in said)
+    assert any("Situação do link ignorada: «talvez»" in w for w in said)
+    assert any("Combinação do link ignorada: «6-x»" in w for w in said)
+    assert any("Forma de cobrança: «Pix» não aparece em 01/03/2024 a 31/03/2024" in w
+               for w in said)
+    assert at.multiselect(key="nr_methods").value == []
+    assert at.multiselect(key="nr_reasons").value == ["service_status_excluded"]
+    assert table_ids(at) == {4}  # condition 6 (4 and 11), in Varginha (4)
+    assert dict(at.query_params) == {"inicio": "2024-03-01", "fim": "2024-03-31",
+                                     "motivo": "6", "cidade": "Varginha"}
+
+
+def test_a_link_to_an_unknown_customer_says_so(db_url: str) -> None:
+    at = linked_app({"inicio": "2024-03-01", "cliente": "abc"}, door="pages/diagnostico.py")
+    assert "Cliente do link ignorado: «abc»" in plain(at.warning[0].value)
+    at = linked_app({"inicio": "2024-03-01", "cliente": "999"}, door="pages/diagnostico.py")
+    no_exception(at)
+    assert "Nenhum cliente com o id 999" in "\n".join(w.value for w in at.warning)
 
 
 # ---- Configuração, sender test and Dados -----------------------------------------------------
@@ -796,7 +1014,7 @@ def test_settings_page(app: AppTest) -> None:
     assert headers(app, method.METHOD, method.ACTIVE_RULES) == [
         "ID", "Forma de cobrança", "Ativa", "Remetente", "Remetente disponível",
         "Regras ativas", "Dias das regras (em relação ao vencimento)",
-        "Status do Serviço para Envio", "Faturas no período", "Faturas com aviso"]
+        "Status do Serviço para Envio", "Faturas", "Com aviso"]
     assert headers(app, settings_view.RoutineRow.SENDS_BILLING) == [
         "ID", "Tipo", "Horário", "Ativa", "Envia e-mail de cobrança"]
     assert headers(app, settings_view.SenderRow.USED_BY) == [
@@ -1045,3 +1263,9 @@ def test_data_page_lists_problems(write_db: Callable[..., str],
     problems = frame(at, problem.DETAIL)
     assert set(problems[problem.KIND]) == {"Valor desconhecido"}
     assert headers(at, problem.DETAIL) == ["Problema", "Tabela", "Id", "Detalhe"]
+    assert at.query_params["tipo"] == "Valor desconhecido"
+    link = linked_app({**at.query_params, "tipo": ["Valor desconhecido", "Inexistente"]},
+                      door="pages/dados.py")
+    assert link.multiselect(key="data_kinds").value == ["Valor desconhecido"]
+    assert "Tipo de problema: «Inexistente» não aparece" in plain(link.warning[0].value)
+    assert {b.label for b in at.download_button} == {"Baixar CSV (1 problema)"}

@@ -34,7 +34,7 @@ import pytest
 
 from carteiro import demo
 from tests.hostile import make_hostile
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _need
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, NAV_LINK, ROOT, _free_port, _need
 
 pytestmark = pytest.mark.browser
 
@@ -180,7 +180,7 @@ def fetch_status(url: str) -> int:
 
 def visit(page, title: str) -> None:
     """Open a page through the sidebar (a new URL load is a new session: logged out)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.locator(NAV_LINK).get_by_text(title, exact=True).click()
     settle(page)
     assert page.locator('[data-testid="stSidebar"]').count() == 1, title
     assert "Traceback" not in page.inner_text("body")
@@ -210,13 +210,16 @@ def open_all_pages(page, beacon: Beacon) -> None:
     assert "descricao ![x](http" in page.inner_text("body")
     assert_inert(page, beacon, "Não recebem (filtro)")
     page.keyboard.press("Escape")
-    # Diagnóstico: several matches (the selectbox) and the first one's diagnosis.
+    # Diagnóstico: several matches (the chooser), then the first one's diagnosis.
     visit(page, "Diagnóstico")
     page.get_by_label("Buscar cliente").fill("nome_razaosocial")
     page.keyboard.press("Enter")
     settle(page)
+    assert "clientes encontrados" in page.inner_text("body")
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option").first.click()
+    settle(page)
     body = page.inner_text("body")
-    assert "clientes encontrados" in body
     header = page.locator("h2").first.inner_text()
     assert header.startswith("nome_razaosocial ![x](http"), header  # shown as written
     assert "cidade ![x](http" in body and ("✅" in body or "❌" in body)

@@ -5,6 +5,7 @@ text cells with Excel's quote prefix in .xlsx), read back with ``csv`` and ``ope
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 
@@ -53,7 +54,8 @@ def test_csv_neutralises_formulas_and_uses_decimal_comma(
     frame = read_csv(to_excel_csv(non_recipients_view.export_frame(rows),
                                   non_recipients_view.SUPPORT_HEADERS))
     assert frame["Cliente"].tolist() == ["'" + HYPERLINK_NAME]
-    assert frame["Em aberto sem aviso (R$)"].tolist() == ["99,9"]
+    assert frame["Em aberto sem aviso (R$)"].tolist() == ["99,90"]  # two decimals
+    assert frame["1º vencimento sem aviso"].tolist() == ["10/03/2024"]
 
 
 def test_xlsx_holds_the_rows_as_text_not_formulas(support: non_recipients_view.SupportData) -> None:
@@ -69,11 +71,67 @@ def test_xlsx_holds_the_rows_as_text_not_formulas(support: non_recipients_view.S
     names = [r[header.index("Cliente")] for r in body]
     assert HYPERLINK_NAME in names  # as in the ERP: no visible apostrophe
     assert not any(isinstance(n, str) and n.startswith("'") for n in names)
-    cell = next(c for c in sheet["B"] if c.value == HYPERLINK_NAME)
+    cell = next(c for c in sheet["A"] if c.value == HYPERLINK_NAME)
     assert cell.data_type == "s"  # a string, never a formula
     assert cell.quotePrefix  # and stays text when edited in Excel
     amounts = [r[header.index("Em aberto sem aviso (R$)")] for r in body]
     assert all(isinstance(a, int | float) for a in amounts)
+
+
+# ---- Formats ----------------------------------------------------------------------------------
+
+FORMATS = pd.DataFrame({
+    "id": pd.array([7, 1234], dtype="Int64"),
+    "name": ["Ana", "Bia"],
+    "amount": [299.9, 0.0],
+    "interval": [2.0, 1.5],
+    "due": pd.to_datetime(["2024-03-10", None]),
+    "paid": [dt.date(2024, 3, 5), None],
+    "ok": [True, False],
+})
+LABELS = {"id": "ID", "name": "Cliente", "amount": "Valor (R$)", "interval": "Intervalo (s)",
+          "due": "Vencimento", "paid": "Pagamento", "ok": "Recebe"}
+
+
+def test_excel_csv_has_two_decimals_pt_br_dates_and_words() -> None:
+    data = to_excel_csv(FORMATS, LABELS)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows == [
+        ["ID", "Cliente", "Valor (R$)", "Intervalo (s)", "Vencimento", "Pagamento", "Recebe"],
+        ["7", "Ana", "299,90", "2,00", "10/03/2024", "05/03/2024", "sim"],
+        ["1234", "Bia", "0,00", "1,50", "", "", "não"],
+    ]
+
+
+def test_machine_csv_keeps_iso_dates_and_plain_numbers() -> None:
+    sink = io.BytesIO()
+    to_machine_csv(FORMATS, sink)
+    rows = list(csv.reader(io.StringIO(sink.getvalue().decode("utf-8"), newline="")))
+    assert rows[0] == list(FORMATS.columns)
+    assert rows[1][4:] == ["2024-03-10", "2024-03-05", "true"]
+    assert float(rows[1][2]) == 299.9 and rows[2][4:6] == ["", ""]
+
+
+def test_xlsx_has_number_formats_dates_filter_frozen_header_and_widths() -> None:
+    long_name = "Distribuidora de Bebidas Estrela LTDA"
+    frame = FORMATS.assign(name=["Ana", long_name])
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(frame, LABELS, money=["amount"]))).active
+    header = [c.value for c in sheet[1]]
+    assert header == list(LABELS.values())
+    amount, interval, due, paid = (sheet.cell(2, header.index(h) + 1) for h in (
+        "Valor (R$)", "Intervalo (s)", "Vencimento", "Pagamento"))
+    assert amount.value == 299.9 and amount.number_format == '"R$" #,##0.00'
+    assert interval.value == 2.0 and interval.number_format == "#,##0.00"
+    assert due.value == dt.datetime(2024, 3, 10) and due.number_format == "dd/mm/yyyy"
+    assert paid.value == dt.datetime(2024, 3, 5) and paid.number_format == "dd/mm/yyyy"
+    assert sheet.cell(3, header.index("Vencimento") + 1).value is None
+    assert sheet.cell(2, 1).value == 7 and sheet.cell(3, 1).value == 1234
+    assert sheet.cell(2, header.index("Recebe") + 1).value == "sim"
+    assert sheet.auto_filter.ref == "A1:G3"
+    assert sheet.freeze_panes == "A2"
+    name_width = sheet.column_dimensions["B"].width
+    assert len(long_name) <= name_width <= 62
+    assert sheet.column_dimensions["A"].width < name_width
 
 
 DANGEROUS = ["=1+1", "+55 11", "-2", "@SUM(A1)", "\tx", "\rx", "\n=1+1", "\n", "\t",

@@ -23,6 +23,7 @@ from carteiro.sender.smtp import Stage, TlsInfo
 from carteiro.views import coverage as coverage_view
 from carteiro.views import data as data_view
 from carteiro.views import diagnosis as diagnosis_view
+from carteiro.views import fixes as fixes_view
 from carteiro.views import labels as labels_view
 from carteiro.views import non_recipients as non_recipients_view
 from carteiro.views import reasons as reasons_view
@@ -295,6 +296,27 @@ def test_search_reaches_contacts_and_customers_out_of_the_table(audit: Audit) ->
     assert int(by_id.iloc[0][non_recipients_view.Cust.ID]) == 1  # the exact id comes first
     label = non_recipients_view.customer_choice_label(found.iloc[0].to_dict())
     assert label == "Cliente 1 — 000.000.001-00 — id 1"
+
+
+@pytest.mark.parametrize(("query", "folded"), [
+    ("²", "2"), ("①", "1"), ("1²", "12"), ("𝟙", "1"), ("٤٦", "٤٦")])
+def test_search_of_digits_that_are_no_ascii_numbers(audit: Audit, query: str,
+                                                    folded: str) -> None:
+    """«²».isdigit() is True but int("²") fails: such a search is text (folded like any
+    text, ² as 2), never a crash."""
+    index = non_recipients_view.customer_index(audit)
+    assert ids(non_recipients_view.search_customers(index, query)) == ids(
+        non_recipients_view.search_customers(index, folded))
+
+
+def test_first_due_date_without_notice(audit: Audit,
+                                       support: non_recipients_view.SupportData) -> None:
+    """Customer 8 (partial): of its invoices due 10/03 (with notice) and 20/03 (without),
+    the first one without notice is 20/03; every other one has a single invoice."""
+    first = support.table.set_index(non_recipients_view.Cust.ID)[
+        non_recipients_view.Cust.FIRST_DUE]
+    assert first[8] == pd.Timestamp("2024-03-20")
+    assert (first.drop(8) == pd.Timestamp("2024-03-10")).all()
 
 
 def test_export_frame_is_the_visible_columns(support: non_recipients_view.SupportData) -> None:
@@ -602,3 +624,92 @@ def test_empty_period(run: Callable[..., Audit]) -> None:
     assert orphans.empty and list(orphans.columns) == list(settings_view.ORPHAN_COLUMNS)
     assert coverage_view.coverage_by_due_date(audit)[coverage_view.Breakdown.INVOICES].sum() == 0
     assert non_recipients_view.filter_options(support).reasons == ()
+
+
+# ---- What to change, per failing condition ---------------------------------------------------
+
+
+def fixes_of(run: Callable[..., Audit], erp: Erp, customer_id: int) -> dict[str, tuple[str, ...]]:
+    audit = run(erp)
+    selected = (audit.invoices[Invoice.CUSTOMER_ID] == customer_id).to_numpy(dtype=bool)
+    return fixes_view.fixes(audit, customer_id, selected)
+
+
+def test_fixes_name_the_object_and_its_current_value(run: Callable[..., Audit]) -> None:
+    erp = mixed_erp()
+    erp.add("cliente_contato", id_cliente_contato=88, id_cliente=3, nome="Maria",
+            email="maria@empresa.com.br", permite_enviar_email=False)
+    erp.add("forma_cobranca_status_envio", id_forma_cobranca=1, id_servico_status=1)
+    audit = run(erp)
+    got = {cid: fixes_view.fixes(audit, cid, (audit.invoices[Invoice.CUSTOMER_ID] == cid)
+                                 .to_numpy(dtype=bool)) for cid in EXPECTED_REASONS}
+    assert {cid: set(f) for cid, f in got.items()} == {
+        cid: set(codes) for cid, codes in EXPECTED_REASONS.items()}
+    assert got[2]["no_valid_email"] == ("Cadastro do cliente (id 2): sem e-mail",)
+    assert got[3]["no_contact_allows_email"] == (
+        "Cadastro do cliente (id 3): permite_enviar_email = não",
+        "Contato Maria (id 88): permite_enviar_email = não")
+    assert got[4]["service_status_excluded"] == (
+        "Serviço 104 — FIBRA 300MB: status Cancelado (cancelado), fora dos «Status do Serviço "
+        "para Envio» da forma de cobrança Boleto (Serviço Habilitado)",)
+    assert got[5]["service_blocks_email"] == (
+        "Serviço 105 — FIBRA 300MB: envio_cobranca = Somente SMS",)
+    assert got[6]["method_without_rules"] == ("Fatura 1006: sem forma de cobrança",)
+    assert got[7]["invoice_outside_rules"] == (
+        "Fatura 1007 (vencimento 10/03/2024): paga em 01/03/2024, antes do primeiro envio "
+        "(07/03/2024)",)
+    assert got[8]["service_missing"] == ("Fatura 2008: sem serviço",)
+    assert got[9]["no_valid_email"] == ("Cadastro do cliente (id 9): e-mail «sem email» inválido",)
+    assert got[10]["sender_unavailable"] == ("Remetente 2 — Gmail antigo: ativo = não",)
+
+
+@pytest.mark.parametrize(("change", "code", "expected"), [
+    (lambda e: e.set("rotina", "id_rotina", 1, ativo=False), "no_email_routine",
+     ("Rotina 1 (envio_email_cobranca, 08:00): ativo = não",)),
+    (lambda e: e.delete("rotina", id_rotina=1), "no_email_routine",
+     ("Rotinas: nenhuma rotina do tipo «envio_email_cobranca» cadastrada",)),
+    (lambda e: e.set("fatura", "id_fatura", 1001, id_forma_cobranca=77), "method_without_rules",
+     ("Fatura 1001: forma de cobrança 77 não existe",)),
+    (lambda e: e.delete("forma_cobranca_regra_email", id_forma_cobranca=1),
+     "method_without_rules", ("Forma de cobrança Boleto (id 1): nenhuma regra de e-mail ativa",)),
+    (lambda e: e.set("fatura", "id_fatura", 1001, id_cliente_servico=999), "service_missing",
+     ("Fatura 1001: serviço 999 não existe",)),
+    (lambda e: e.set("fatura", "id_fatura", 1001, status="pago"), "invoice_outside_rules",
+     ("Fatura 1001 (vencimento 10/03/2024): paga, sem data de pagamento (conta como paga antes "
+      "de qualquer envio)",)),
+    (lambda e: e.set("cliente_servico", "id_cliente_servico", 101, envio_cobranca=" Nenhum "),
+     "service_blocks_email", ("Serviço 101 — FIBRA 300MB: envio_cobranca = Nenhum",)),
+    (lambda e: e.set("forma_cobranca", "id_forma_cobranca", 1, id_remetente_email=9),
+     "sender_unavailable", ("Forma de cobrança Boleto: remetente 9 não existe",)),
+    (lambda e: e.set("remetente_email", "id_remetente_email", 1, ativo=False),
+     "sender_unavailable", ("Forma de cobrança Boleto: nenhum remetente (não há remetente "
+                            "ativo para ser o padrão)",)),
+    (lambda e: e.delete("cliente", id_cliente=1), "no_contact_allows_email",
+     ("O cliente não tem e-mail no cadastro nem contatos: cadastre um contato que permita "
+      "e-mail de cobrança",)),
+])
+def test_fixes_of_each_kind(run: Callable[..., Audit], change: Callable[[Erp], object],
+                            code: str, expected: tuple[str, ...]) -> None:
+    erp = Erp.baseline()
+    change(erp)
+    assert fixes_of(run, erp, 1)[code] == expected
+
+
+def test_fixes_of_a_failed_sender_test(run: Callable[..., Audit]) -> None:
+    audit = run(Erp.baseline(), failed={1: dt.date(2024, 3, 1)})
+    selected = (audit.invoices[Invoice.CUSTOMER_ID] == 1).to_numpy(dtype=bool)
+    assert fixes_view.fixes(audit, 1, selected)["sender_unavailable"] == (
+        "Remetente 1 — Principal: o último teste de envio que conta falhou em 01/03/2024",)
+
+
+def test_tables_read_every_number_and_date_in_pt_br() -> None:
+    """The pages' tables (Styler display values): «Intervalo (s)» showed 2.000000."""
+    frame = pd.DataFrame({
+        "interval": [2.0, 1.5], "notices": [1234, 7], "amount": [299.9, 0.0],
+        "invoice": pd.array([120112, None], dtype="Int64"),
+        "day": pd.to_datetime(["2024-03-10", None]), "ok": [True, False], "name": ["a", None],
+    })
+    shown = tables_view.pt_br_styler(frame, money=["amount"], ids=["invoice"]).to_string(
+        delimiter=";").splitlines()
+    assert shown[1:] == ["0;2;1.234;R$ 299,90;120112;10/03/2024;Sim;a",
+                         "1;1,5;7;R$ 0,00;—;—;Não;—"]

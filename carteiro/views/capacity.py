@@ -257,8 +257,7 @@ def _seconds(value: float) -> str:
     return f"{formatting.decimal(value, 2).rstrip('0').rstrip(',')} s"
 
 
-def _count(value: int, singular: str, plural: str) -> str:
-    return f"{formatting.integer(value)} {singular if value == 1 else plural}"
+_count = formatting.plural  # «1 aviso», «2 avisos»
 
 
 def _sender_label(row: pd.Series) -> str:

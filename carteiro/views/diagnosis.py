@@ -23,6 +23,7 @@ from carteiro.erp.normalise import flags
 from carteiro.rules.catalogue import REASON_CODES, REASONS
 from carteiro.rules.engine import Audit
 from carteiro.rules.send_dates import send_dates
+from carteiro.views.fixes import fixes as condition_fixes
 from carteiro.views.labels import (
     ICON_FAIL,
     ICON_NOT_EVALUATED,
@@ -152,6 +153,7 @@ class CustomerDiagnosis:
     invoices: pd.DataFrame
     send_dates: pd.DataFrame
     recipients: pd.DataFrame
+    fixes: dict[str, tuple[str, ...]]  # failing condition → objects to change (views.fixes)
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -161,7 +163,7 @@ class CustomerDiagnosis:
 
 
 def _invoices_text(count: int) -> str:
-    return f"{fmt.integer(count)} fatura" + ("" if count == 1 else "s")
+    return fmt.plural(count, "fatura")
 
 
 def _checklist(inv: pd.DataFrame) -> pd.DataFrame:
@@ -274,6 +276,7 @@ def diagnosis(audit: Audit, customer_id: int) -> CustomerDiagnosis:
         invoices=_invoice_rows(audit, selected),
         send_dates=_send_rows(audit, inv[Invoice.ID].astype(int).tolist()),
         recipients=_recipient_rows(audit, cid),
+        fixes=condition_fixes(audit, cid, selected),
     )
 
 

@@ -120,7 +120,7 @@ def labelled(values: pd.Series, names: Mapping[Any, str] | pd.Series) -> pd.Seri
 
 def customers_phrase(count: int) -> str:
     """«o cliente» / «os 12 clientes» (pt-BR agreement for button labels)."""
-    return "o cliente" if count == 1 else f"os {fmt.integer(count)} clientes"
+    return "o cliente" if count == 1 else f"os {fmt.plural(count, 'cliente')}"
 
 
 def signed_money(value: float) -> str:

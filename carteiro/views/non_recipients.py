@@ -57,6 +57,7 @@ class Cust:
     METHODS: Final = "methods"
     STATUSES: Final = "service_statuses"
     AMOUNT: Final = CustomerAudit.AMOUNT_WITHOUT_NOTICE
+    FIRST_DUE: Final = "first_due_without_notice"
     EMAILS: Final = "emails"
     # not shown
     MASK: Final = CustomerAudit.REASON_MASK
@@ -66,9 +67,13 @@ class Cust:
     DOC_DIGITS: Final = "_document_digits"
 
 
-SUPPORT_COLUMNS: Final[tuple[str, ...]] = (
-    Cust.ID, Cust.NAME, Cust.DOCUMENT, Cust.COVERAGE, Cust.PRIMARY, Cust.REASONS, Cust.AMOUNT,
-    Cust.INVOICES, Cust.ELIGIBLE, Cust.METHODS, Cust.STATUSES, Cust.CITY, Cust.EMAILS,
+# The table's (and the export's) columns: what support reads first, then the rest.
+SUPPORT_KEY_COLUMNS: Final[tuple[str, ...]] = (
+    Cust.NAME, Cust.COVERAGE, Cust.PRIMARY, Cust.AMOUNT, Cust.ID,
+)
+SUPPORT_COLUMNS: Final[tuple[str, ...]] = SUPPORT_KEY_COLUMNS + (
+    Cust.FIRST_DUE, Cust.DOCUMENT, Cust.REASONS, Cust.INVOICES, Cust.ELIGIBLE, Cust.METHODS,
+    Cust.STATUSES, Cust.CITY, Cust.EMAILS,
 )
 SUPPORT_HEADERS: Final[dict[str, str]] = {
     Cust.ID: "ID",
@@ -78,6 +83,7 @@ SUPPORT_HEADERS: Final[dict[str, str]] = {
     Cust.PRIMARY: "Motivo principal",
     Cust.REASONS: "Todos os motivos",
     Cust.AMOUNT: "Em aberto sem aviso (R$)",
+    Cust.FIRST_DUE: "1º vencimento sem aviso",
     Cust.INVOICES: "Faturas",
     Cust.ELIGIBLE: "Com aviso",
     Cust.METHODS: "Formas de cobrança",
@@ -156,7 +162,7 @@ def search_customers(index: pd.DataFrame, query: str,
     found = index[search_mask(index, query)]
     text = query.strip()
     exact = (found[Cust.ID] == int(text)).fillna(False).to_numpy(dtype=bool) if (
-        text.isdigit() and len(text) <= 18) else np.zeros(len(found), dtype=bool)
+        text.isascii() and text.isdigit() and len(text) <= 18) else np.zeros(len(found), dtype=bool)
     order = pd.DataFrame({
         "exact": ~exact,
         "scope": ~found[Cust.IN_SCOPE].to_numpy(dtype=bool),
@@ -199,6 +205,13 @@ def _pairs(customer_ids: pd.Series, labels: pd.Series) -> pd.DataFrame:
                         ).drop_duplicates().reset_index(drop=True)
 
 
+def _first_due_without_notice(inv: pd.DataFrame) -> pd.Series:
+    """Per customer, the earliest due date among its invoices in scope that get no notice."""
+    without = inv[~inv[Invoice.ELIGIBLE].to_numpy(dtype=bool)]
+    due = pd.to_datetime(without[Invoice.DUE_DATE]).astype("datetime64[ns]")
+    return due.groupby(without[Invoice.CUSTOMER_ID].astype("Int64").to_numpy()).min()
+
+
 def support_data(audit: Audit, index: pd.DataFrame | None = None) -> SupportData:
     """Build once per audit; :func:`apply_filters` then narrows it on every widget change."""
     index = customer_index(audit) if index is None else index
@@ -228,6 +241,7 @@ def support_data(audit: Audit, index: pd.DataFrame | None = None) -> SupportData
         Cust.STATUSES: ids.map(joined(status_pairs[Pair.ID], status_pairs[Pair.LABEL]))
         .astype("string").to_numpy(),
         Cust.AMOUNT: affected[CustomerAudit.AMOUNT_WITHOUT_NOTICE].to_numpy(dtype=float),
+        Cust.FIRST_DUE: _first_due_without_notice(inv).reindex(ids).to_numpy(),
         Cust.MASK: masks,
         Cust.COVERAGE_CODE: affected[CustomerAudit.STATUS].astype("string").to_numpy(),
     })

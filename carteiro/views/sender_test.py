@@ -250,7 +250,7 @@ def _invoices_phrase(effect: FailureEffect) -> tuple[str, str]:
     else:
         methods = "das formas de cobrança " + _and_list(
             [f"{name} ({fmt.integer(count)})" for name, count in effect.per_method.items()])
-    subject = "1 fatura" if total == 1 else f"as {fmt.integer(total)} faturas"
+    subject = fmt.plural(total, "fatura") if total == 1 else f"as {fmt.plural(total, 'fatura')}"
     return (f"{subject} {methods} com envio a partir de {fmt.date(effect.day)}",
             "passa" if total == 1 else "passam")
 
@@ -269,10 +269,9 @@ def confirmation_sentence(effect: FailureEffect) -> str:
                 f"(condição 2): nenhuma fatura deste remetente tem envio a partir de {day} que "
                 "ainda conte como com aviso.")
     if effect.freed:
-        many = effect.freed > 1
-        text += (f" E {fmt.integer(effect.freed)} fatura{'s' if many else ''} com envio só "
-                 f"antes de {day} deixa{'m' if many else ''} de contar como sem aviso: vale o "
-                 "teste mais recente.")
+        verb = "deixa" if effect.freed == 1 else "deixam"
+        text += (f" E {fmt.plural(effect.freed, 'fatura')} com envio só antes de {day} {verb} "
+                 "de contar como sem aviso: vale o teste mais recente.")
     return text
 
 

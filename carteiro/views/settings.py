@@ -150,12 +150,12 @@ METHOD_HEADERS: Final[dict[str, str]] = {
     MethodRow.ACTIVE_RULES: "Regras ativas",
     MethodRow.RULE_DAYS: "Dias das regras (em relação ao vencimento)",
     MethodRow.SEND_STATUSES: "Status do Serviço para Envio",
-    MethodRow.INVOICES: "Faturas no período",
-    MethodRow.ELIGIBLE: "Faturas com aviso",
+    MethodRow.INVOICES: "Faturas",
+    MethodRow.ELIGIBLE: "Com aviso",
 }
 
 
-def _send_statuses(audit: Audit, ids: pd.Series) -> pd.Series:
+def send_status_labels(audit: Audit, ids: pd.Series) -> pd.Series:
     """Per billing method, its «Status do Serviço para Envio» (the ERP's default when none)."""
     send = audit.data.send_statuses
     chosen_labels = labelled(send[SendStatus.STATUS], status_labels(audit)).fillna(
@@ -191,7 +191,7 @@ def methods_view(audit: Audit) -> pd.DataFrame:
         MethodRow.SENDER_AVAILABLE: icons(methods[Method.SENDER_AVAILABLE]),
         MethodRow.ACTIVE_RULES: methods[Method.ACTIVE_RULES].to_numpy(dtype=int),
         MethodRow.RULE_DAYS: _rule_days(audit, ids).to_numpy(),
-        MethodRow.SEND_STATUSES: _send_statuses(audit, ids).to_numpy(),
+        MethodRow.SEND_STATUSES: send_status_labels(audit, ids).to_numpy(),
         MethodRow.INVOICES: ids.map(counts["size"]).fillna(0).astype(int).to_numpy(),
         MethodRow.ELIGIBLE: ids.map(counts["sum"]).fillna(0).astype(int).to_numpy(),
     })
