@@ -17,6 +17,8 @@ PROBLEM_COLUMNS: Final = (Problem.KIND, Problem.TABLE, Problem.ID, Problem.DETAI
 
 class ProblemKind(StrEnum):
     DUPLICATE_ID = "duplicate_id"
+    MISSING_ID = "missing_id"
+    UNREADABLE_ID = "unreadable_id"
     UNKNOWN_ID = "unknown_id"
     MISSING_DATE = "missing_date"
     UNREADABLE_DATE = "unreadable_date"
@@ -28,6 +30,8 @@ class ProblemKind(StrEnum):
 
 PROBLEM_LABELS: Final[dict[str, str]] = {
     ProblemKind.DUPLICATE_ID: "Id duplicado",
+    ProblemKind.MISSING_ID: "Id ausente",
+    ProblemKind.UNREADABLE_ID: "Id ilegível",
     ProblemKind.UNKNOWN_ID: "Id inexistente",
     ProblemKind.MISSING_DATE: "Data ausente",
     ProblemKind.UNREADABLE_DATE: "Data ilegível",
@@ -49,6 +53,7 @@ TABLE_LABELS: Final[dict[str, str]] = {
     "routines": "Rotinas (rotina)",
     "senders": "Remetentes de e-mail (remetente_email)",
     "invoices": "Faturas (fatura)",
+    "send_log": "Envios de e-mail (email_enviado)",
 }
 
 

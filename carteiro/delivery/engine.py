@@ -1,0 +1,181 @@
+"""The reconciliation: the nine conditions' verdicts (an :class:`~carteiro.rules.engine.Audit`)
+against what the ERP's routine did (its send log), as known at the start of the as-of date.
+
+:func:`reconcile` gives a :class:`~carteiro.delivery.result.Delivery` with, for every invoice
+in scope, the first delivery status of the contract's table that applies:
+
+1. ``sent`` — eligible, and a counted log row has ``enviado`` true;
+2. ``scheduled`` — eligible, and none of its expected sends is due yet;
+3. ``failed`` — eligible, with counted log rows, none accepted (its error kind: the message of
+   its latest row, latest by send day then highest log id — a row without an id ranks below
+   every id of the same day, *choice*);
+4. ``missing`` — eligible, no counted log row although a send was due;
+5. ``sent_while_ineligible`` — not eligible, yet a counted row has ``enviado`` true;
+6. ``not_expected`` — not eligible, no accepted row.
+
+and the days without sends: a day before the as-of date on which some invoice in scope had a due
+expected send and no invoice in scope has a counted log row. Delivery never changes eligibility:
+the audit's invoice table is read, never written.
+
+Everything is vectorised: invoices found by position, counts by ``bincount``, the latest row
+per invoice by one ``lexsort``, the expected dates joined per invoice by Arrow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from carteiro.columns import DeliveryDay, DeliveryInvoice, ExpectedSend, Invoice, SendLog
+from carteiro.delivery.catalogue import (
+    DELIVERY_CODES,
+    ERROR_KIND_CODES,
+    FAILED,
+    MISSING,
+    NOT_EXPECTED,
+    SCHEDULED,
+    SENT,
+    SENT_WHILE_INELIGIBLE,
+)
+from carteiro.delivery.classify import classify_messages
+from carteiro.delivery.expected import expected_sends
+from carteiro.delivery.result import Delivery
+from carteiro.delivery.send_log import normalise_send_log
+from carteiro.erp.problems import ProblemLog
+from carteiro.rules.engine import Audit
+from carteiro.rules.lookup import positions
+
+_NO_ID = np.iinfo(np.int64).min  # a log row without an id ranks below every id
+
+
+def _joined_dates(where: np.ndarray, days: np.ndarray, n: int) -> pa.Array:
+    """Per invoice (0..n-1), its dates as ISO text joined by ``;`` (rows sorted by invoice)."""
+    counts = np.bincount(where, minlength=n)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    text = pc.cast(pa.array(days.astype("datetime64[D]")), pa.string())
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), text), ";")
+
+
+def _latest_rows(where: np.ndarray, log: pd.DataFrame, n: int) -> np.ndarray:
+    """Per invoice, the position in ``log`` of its latest row (-1 when it has none)."""
+    if len(where) == 0:
+        return np.full(n, -1)
+    ids = log[SendLog.ID].to_numpy(dtype="float64", na_value=np.nan)
+    id_key = np.where(np.isnan(ids), _NO_ID, np.nan_to_num(ids)).astype(np.int64)
+    day_key = log[SendLog.SENT_ON].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    order = np.lexsort((id_key, day_key, where))
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = where[order][1:] != where[order][:-1]
+    latest = np.full(n, -1)
+    latest[where[order][last]] = order[last]
+    return latest
+
+
+def _statuses(eligible: np.ndarray, due: np.ndarray, rows: np.ndarray,
+              accepted: np.ndarray) -> pd.Categorical:
+    """The first delivery status of the contract's table that applies to each invoice."""
+    order = (SENT, SCHEDULED, FAILED, MISSING, SENT_WHILE_INELIGIBLE)
+    choice = np.select(
+        [eligible & accepted, eligible & ~due, eligible & rows, eligible, accepted],
+        [DELIVERY_CODES.index(code) for code in order],
+        default=DELIVERY_CODES.index(NOT_EXPECTED),
+    )
+    return pd.Categorical.from_codes(choice, categories=list(DELIVERY_CODES))
+
+
+def _per_invoice(inv: pd.DataFrame, expected: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
+    """The delivery table: one row per invoice in scope, in the audit's order."""
+    n = len(inv)
+    e_where = positions(expected[ExpectedSend.INVOICE_ID], inv[Invoice.ID])
+    due_sends = np.bincount(e_where, weights=expected[ExpectedSend.DUE], minlength=n)
+    counted = log[log[SendLog.COUNTED]].reset_index(drop=True)
+    l_where = positions(counted[SendLog.INVOICE_ID], inv[Invoice.ID])
+    rows = np.bincount(l_where, minlength=n)
+    accepted = np.bincount(l_where, weights=counted[SendLog.ACCEPTED], minlength=n)
+    eligible = inv[Invoice.ELIGIBLE].to_numpy(dtype=bool)
+    status = _statuses(eligible, due_sends > 0, rows > 0, accepted > 0)
+    latest = _latest_rows(l_where, counted, n)
+
+    def last(column: str, dtype: str) -> pd.api.extensions.ExtensionArray:
+        return pd.array(counted[column], dtype=dtype).take(latest, allow_fill=True)
+
+    message = pd.Series(last(SendLog.ERROR, "string"))
+    failed = np.asarray(status == FAILED)
+    kind = pd.Series(pd.Categorical([None] * n, categories=list(ERROR_KIND_CODES)))
+    if failed.any():
+        kind[failed] = classify_messages(message[failed]).to_numpy()
+    last_day = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    found = latest >= 0
+    last_day[found] = counted[SendLog.SENT_ON].to_numpy(dtype="datetime64[s]")[latest[found]]
+    return pd.DataFrame({
+        DeliveryInvoice.ID: inv[Invoice.ID].to_numpy(),
+        DeliveryInvoice.CUSTOMER_ID: inv[Invoice.CUSTOMER_ID].array,
+        DeliveryInvoice.ELIGIBLE: eligible,
+        DeliveryInvoice.STATUS: status,
+        DeliveryInvoice.ERROR_KIND: kind.array,
+        DeliveryInvoice.PRIMARY_REASON: inv[Invoice.PRIMARY_REASON].array,
+        DeliveryInvoice.DUE_DATE: inv[Invoice.DUE_DATE].to_numpy(),
+        DeliveryInvoice.EXPECTED_SENDS: pd.array(
+            _joined_dates(e_where, expected[ExpectedSend.SEND_DATE].to_numpy(), n),
+            dtype="string"),
+        DeliveryInvoice.DUE_SENDS: due_sends.astype(np.int64),
+        DeliveryInvoice.LOG_ROWS: rows.astype(np.int64),
+        DeliveryInvoice.ACCEPTED_ROWS: accepted.astype(np.int64),
+        DeliveryInvoice.LAST_LOG_DATE: last_day,
+        DeliveryInvoice.LAST_LOG_ADDRESS: last(SendLog.ADDRESS, "string"),
+        DeliveryInvoice.LAST_LOG_MESSAGE: message.array,
+    })
+
+
+def _days(expected: pd.DataFrame, log: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per day with an expected send or a counted log row: expected, sent and failed counts."""
+    counted = log[log[SendLog.COUNTED]]
+    expected_per_day = expected[ExpectedSend.SEND_DATE].value_counts()
+    accepted = counted[SendLog.ACCEPTED].to_numpy(dtype=bool)
+    sent = counted.loc[accepted, SendLog.SENT_ON].value_counts()
+    failed = counted.loc[~accepted, SendLog.SENT_ON].value_counts()
+    days = pd.DataFrame({DeliveryDay.EXPECTED: expected_per_day, DeliveryDay.SENT: sent,
+                         DeliveryDay.FAILED: failed}).fillna(0).astype(np.int64).sort_index()
+    day = days.index.to_numpy(dtype="datetime64[s]")
+    due = day < np.datetime64(as_of, "s")
+    tried = (days[DeliveryDay.SENT] + days[DeliveryDay.FAILED]).to_numpy() > 0
+    return pd.DataFrame({
+        DeliveryDay.DAY: day,
+        DeliveryDay.EXPECTED: days[DeliveryDay.EXPECTED].to_numpy(),
+        DeliveryDay.DUE: due,
+        DeliveryDay.SENT: days[DeliveryDay.SENT].to_numpy(),
+        DeliveryDay.FAILED: days[DeliveryDay.FAILED].to_numpy(),
+        DeliveryDay.WITHOUT_SENDS: due & (days[DeliveryDay.EXPECTED].to_numpy() > 0) & ~tried,
+    })
+
+
+def _with_error_kinds(log: pd.DataFrame) -> pd.DataFrame:
+    """The log with the error kind of each row not accepted (NA on accepted rows)."""
+    kind = pd.Series(pd.Categorical([None] * len(log), categories=list(ERROR_KIND_CODES)))
+    failed = ~log[SendLog.ACCEPTED].to_numpy(dtype=bool)
+    if failed.any():
+        kind[failed] = classify_messages(log.loc[failed, SendLog.ERROR]).to_numpy()
+    return log.assign(**{SendLog.ERROR_KIND: kind.array})
+
+
+def reconcile(audit: Audit, raw_log: pd.DataFrame, as_of: dt.date) -> Delivery:
+    """The delivery of every invoice in scope of ``audit``, from ``queries/send_log.sql``'s
+    rows ``raw_log``, as known at the start of ``as_of``."""
+    problems = ProblemLog()
+    inv = audit.invoices
+    log = normalise_send_log(raw_log, inv[Invoice.ID], as_of, problems)
+    log = _with_error_kinds(log)
+    expected = expected_sends(audit, as_of)
+    return Delivery(
+        audit=audit,
+        as_of=as_of,
+        invoices=_per_invoice(inv, expected, log),
+        expected=expected,
+        log=log,
+        days=_days(expected, log, as_of),
+        log_problems=problems.frame(),
+    )
