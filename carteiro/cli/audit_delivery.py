@@ -56,10 +56,11 @@ def write_delivery_summary(delivery: Delivery, stream: TextIO) -> None:
     say(f"Falhas por tipo de erro (faturas): {fmt.integer(int(failures.sum()))}\n")
     for code, count in failures.items():
         say(f"  {code}: {fmt.integer(count)} — {ERROR_KIND_LABELS[code]}\n")
-    silent = delivery.day_alerts()
+    silent = delivery.days_without_sends()
     say(f"Dias sem envios: {fmt.integer(len(silent))}\n")
-    for alert in silent:
-        say(f"  {alert.title}: {fmt.integer(alert.invoices)} avisos previstos\n")
+    for day, notices in silent.itertuples(index=False):
+        say(f"  {fmt.date(pd.Timestamp(day))}: {fmt.integer(int(notices))} avisos previstos, "
+            "nenhuma tentativa no log\n")
 
 
 def write_delivery(source: DataSource, period: Period, as_of: dt.date, output: str,
