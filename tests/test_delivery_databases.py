@@ -162,3 +162,22 @@ def test_the_demo_log_exercises_every_status_and_error_kind(demo_sqlite):
     problems = delivery.log_problems
     assert set(problems["table"]) == {"send_log"} and len(problems) >= 1
     assert (delivery.failing_addresses()["failures"] >= 2).all()
+
+
+def test_expected_sends_agree_with_the_diagnosis_send_dates(demo_sqlite):
+    """The expected sends (numpy, every eligible invoice) are the firing send dates the
+    diagnosis shows (``rules.send_dates``), distinct per invoice."""
+    from carteiro.delivery.expected import expected_sends
+    from carteiro.erp.load import load_data
+    from carteiro.rules.engine import evaluate
+    from carteiro.rules.send_dates import send_dates
+
+    audit = evaluate(load_data(demo_sqlite, MARCH), MARCH)
+    dates = send_dates(audit)
+    wanted = dates[dates["fires"] & dates["eligible"]][["invoice_id", "send_date"]]
+    wanted = wanted.drop_duplicates().sort_values(["invoice_id", "send_date"])
+    got = expected_sends(audit, DEMO_ARGS["as_of"])
+    assert len(got) > 1_000
+    assert list(zip(got["invoice_id"], got["send_date"], strict=True)) == list(
+        zip(wanted["invoice_id"], wanted["send_date"], strict=True))
+    assert (got["due"] == (got["send_date"] < pd.Timestamp(DEMO_ARGS["as_of"]))).all()

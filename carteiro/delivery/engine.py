@@ -75,6 +75,11 @@ def _latest_rows(where: np.ndarray, log: pd.DataFrame, n: int) -> np.ndarray:
     return latest
 
 
+def _no_error_kinds(n: int) -> pd.Series:
+    """``n`` empty error kinds (a categorical of the contract's kinds)."""
+    return pd.Series(pd.Categorical.from_codes(np.full(n, -1), categories=list(ERROR_KIND_CODES)))
+
+
 def _statuses(eligible: np.ndarray, due: np.ndarray, rows: np.ndarray,
               accepted: np.ndarray) -> pd.Categorical:
     """The first delivery status of the contract's table that applies to each invoice."""
@@ -105,7 +110,7 @@ def _per_invoice(inv: pd.DataFrame, expected: pd.DataFrame, log: pd.DataFrame) -
 
     message = pd.Series(last(SendLog.ERROR, "string"))
     failed = np.asarray(status == FAILED)
-    kind = pd.Series(pd.Categorical([None] * n, categories=list(ERROR_KIND_CODES)))
+    kind = _no_error_kinds(n)
     if failed.any():
         kind[failed] = classify_messages(message[failed]).to_numpy()
     last_day = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
@@ -155,7 +160,7 @@ def _days(expected: pd.DataFrame, log: pd.DataFrame, as_of: dt.date) -> pd.DataF
 
 def _with_error_kinds(log: pd.DataFrame) -> pd.DataFrame:
     """The log with the error kind of each row not accepted (NA on accepted rows)."""
-    kind = pd.Series(pd.Categorical([None] * len(log), categories=list(ERROR_KIND_CODES)))
+    kind = _no_error_kinds(len(log))
     failed = ~log[SendLog.ACCEPTED].to_numpy(dtype=bool)
     if failed.any():
         kind[failed] = classify_messages(log.loc[failed, SendLog.ERROR]).to_numpy()

@@ -51,62 +51,87 @@ def _shown(values: pd.Series) -> pd.Series:
     return values.astype("string").map(repr).astype("string").fillna("(nulo)")
 
 
-def _of_invoice(frame: pd.DataFrame) -> pd.Series:
-    return "fatura " + frame[SendLog.INVOICE_ID].astype("string") + ": "
+class _Rows:
+    """The raw rows still kept (positions in the query's frame), their ids and their labels
+    in the problems (the id, else the raw value). Columns are taken for the kept rows only,
+    and the whole rows once at the end."""
+
+    def __init__(self, raw: pd.DataFrame, positions: np.ndarray) -> None:
+        self.raw, self.at = raw, positions
+        self.raw_ids = self.column(EmailLogIn.ID)
+        self.ids = to_ids(self.raw_ids)
+        self.labels = self.ids.astype("string").fillna(self.raw_ids.astype("string"))
+
+    def column(self, name: str) -> pd.Series:
+        return self.raw[name].take(self.at).reset_index(drop=True)
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.at = self.at[mask]
+        self.raw_ids = self.raw_ids[mask].reset_index(drop=True)
+        self.ids = self.ids[mask].reset_index(drop=True)
+        self.labels = self.labels[mask].reset_index(drop=True)
+
+    def invoice_prefix(self, mask: pd.Series | np.ndarray) -> pd.Series:
+        invoices = self.column(EmailLogIn.INVOICE_ID)[np.asarray(mask, dtype=bool)]
+        return ("fatura " + to_ids(invoices).astype("string") + ": ").reset_index(drop=True)
+
+    def report(self, kind: ProblemKind, mask: pd.Series | np.ndarray, detail: object,
+               log: ProblemLog, labels: pd.Series | None = None) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            where = self.labels if labels is None else labels
+            log.add(kind, TABLE, where[mask], self.invoice_prefix(mask) + detail)
 
 
-def _document_rows(frame: pd.DataFrame, log: ProblemLog, labels: pd.Series) -> pd.Series:
-    """The rows of type ``fatura``; null and empty types reported."""
-    kind = normalise_words(frame[EmailLogIn.DOCUMENT_TYPE])
-    null = kind.isna()
-    empty = (kind == "").fillna(False)
-    if null.any():
-        log.add(ProblemKind.UNKNOWN_VALUE, TABLE, labels[null],
-                _of_invoice(frame[null]) + "tipo_documento nulo: linha ignorada")
-    if empty.any():
-        log.add(ProblemKind.UNKNOWN_VALUE, TABLE, labels[empty],
-                _of_invoice(frame[empty]) + "tipo_documento ilegível "
-                + _shown(frame.loc[empty, EmailLogIn.DOCUMENT_TYPE]) + ": linha ignorada")
-    return (kind == INVOICE_DOCUMENT).fillna(False).astype(bool)
+def _keep_billing_rows(rows: _Rows, log: ProblemLog) -> None:
+    """Keep the rows of type ``fatura``; report null and empty types."""
+    raw = rows.column(EmailLogIn.DOCUMENT_TYPE)
+    kind = normalise_words(raw)
+    empty = (kind == "").fillna(False).to_numpy(dtype=bool)
+    rows.report(ProblemKind.UNKNOWN_VALUE, kind.isna(), "tipo_documento nulo: linha ignorada",
+                log)
+    rows.report(ProblemKind.UNKNOWN_VALUE, empty, "tipo_documento ilegível "
+                + _shown(raw[empty]).reset_index(drop=True) + ": linha ignorada", log)
+    rows.keep((kind == INVOICE_DOCUMENT).fillna(False).to_numpy(dtype=bool))
 
 
-def _dated_rows(frame: pd.DataFrame, log: ProblemLog,
-                labels: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """The send day of each row and the mask of rows that have one; the others reported."""
-    days, unreadable = parse_days(frame[EmailLogIn.SENT_AT])
-    missing = frame[EmailLogIn.SENT_AT].isna()
-    if missing.any():
-        log.add(ProblemKind.MISSING_DATE, TABLE, labels[missing],
-                _of_invoice(frame[missing]) + "envio sem data (data_envio nula): linha ignorada")
-    if unreadable.any():
-        log.add(ProblemKind.UNREADABLE_DATE, TABLE, labels[unreadable],
-                _of_invoice(frame[unreadable]) + "data de envio ilegível "
-                + _shown(frame.loc[unreadable, EmailLogIn.SENT_AT]) + ": linha ignorada")
-    return days, days.notna()
+def _keep_dated_rows(rows: _Rows, log: ProblemLog) -> np.ndarray:
+    """Keep the rows with a readable send date (the others reported); their send days."""
+    raw = rows.column(EmailLogIn.SENT_AT)
+    days, unreadable = parse_days(raw)
+    rows.report(ProblemKind.MISSING_DATE, raw.isna(),
+                "envio sem data (data_envio nula): linha ignorada", log)
+    bad = unreadable.to_numpy(dtype=bool)
+    rows.report(ProblemKind.UNREADABLE_DATE, bad, "data de envio ilegível "
+                + _shown(raw[bad]).reset_index(drop=True) + ": linha ignorada", log)
+    dated = days.notna().to_numpy(dtype=bool)
+    rows.keep(dated)
+    return days.to_numpy(dtype="datetime64[s]")[dated]
 
 
-def _report_ids(raw_ids: pd.Series, ids: pd.Series, frame: pd.DataFrame,
-                log: ProblemLog) -> None:
-    """Rows without a readable id of their own: reported, and kept."""
-    missing = raw_ids.isna()
-    unreadable = ids.isna() & ~missing
-    if missing.any():
-        log.add(ProblemKind.MISSING_ID, TABLE, raw_ids[missing],
-                _of_invoice(frame[missing]) + "linha do log sem id: usada assim mesmo")
-    if unreadable.any():
-        log.add(ProblemKind.UNREADABLE_ID, TABLE, raw_ids[unreadable].astype("string"),
-                _of_invoice(frame[unreadable]) + "id ilegível "
-                + _shown(raw_ids[unreadable]) + " (não é um número inteiro): usada assim mesmo")
+def _keep_first_of_each_id(rows: _Rows, log: ProblemLog) -> np.ndarray:
+    """Report rows without a readable id (kept); keep the first row of each repeated id."""
+    missing = rows.raw_ids.isna().to_numpy(dtype=bool)
+    unreadable = rows.ids.isna().to_numpy(dtype=bool) & ~missing
+    rows.report(ProblemKind.MISSING_ID, missing, "linha do log sem id: usada assim mesmo", log,
+                labels=rows.raw_ids)
+    rows.report(ProblemKind.UNREADABLE_ID, unreadable, "id ilegível "
+                + _shown(rows.raw_ids[unreadable]).reset_index(drop=True)
+                + " (não é um número inteiro): usada assim mesmo", log)
+    slim = pd.DataFrame({SendLog.ID: rows.ids})
+    kept = drop_duplicate_ids(slim, SendLog.ID, log=log, table=TABLE).index.to_numpy()
+    first = np.zeros(len(slim), dtype=bool)
+    first[kept] = True
+    rows.keep(first)
+    return first
 
 
-def _accepted(frame: pd.DataFrame, log: ProblemLog, labels: pd.Series) -> np.ndarray:
+def _accepted(rows: _Rows, log: ProblemLog) -> np.ndarray:
     """``enviado`` as booleans: null and unknown spellings count as not sent, reported."""
-    raw = frame[EmailLogIn.ACCEPTED]
-    parsed = parse_flags(raw, log=log, table=TABLE, column="enviado", ids=labels)
-    null = raw.isna()
-    if null.any():
-        log.add(ProblemKind.UNKNOWN_VALUE, TABLE, labels[null],
-                _of_invoice(frame[null]) + "enviado nulo: considerado não enviado")
+    raw = rows.column(EmailLogIn.ACCEPTED)
+    parsed = parse_flags(raw, log=log, table=TABLE, column="enviado", ids=rows.labels)
+    rows.report(ProblemKind.UNKNOWN_VALUE, raw.isna(), "enviado nulo: considerado não enviado",
+                log)
     return parsed.fillna(False).to_numpy(dtype=bool)
 
 
@@ -115,30 +140,18 @@ def normalise_send_log(raw: pd.DataFrame, invoice_ids: pd.Series, as_of: dt.date
     """``queries/send_log.sql``'s rows → the :class:`SendLog` table of the invoices in scope
     (``invoice_ids``): one row per kept log row, with its send day and whether it is counted."""
     invoices = to_ids(raw[EmailLogIn.INVOICE_ID])
-    frame = raw.loc[invoices.isin(invoice_ids.dropna()).to_numpy(dtype=bool)].copy(deep=False)
-    frame[SendLog.INVOICE_ID] = invoices[frame.index].astype("int64")
-    frame = frame.reset_index(drop=True)
-    raw_ids = frame[EmailLogIn.ID]
-    ids = to_ids(raw_ids)
-    labels = ids.astype("string").fillna(raw_ids.astype("string"))
-
-    keep = _document_rows(frame, log, labels)
-    frame, ids, labels, raw_ids = frame[keep], ids[keep], labels[keep], raw_ids[keep]
-    days, dated = _dated_rows(frame, log, labels)
-    frame, ids, labels, raw_ids = frame[dated], ids[dated], labels[dated], raw_ids[dated]
-    _report_ids(raw_ids, ids, frame, log)
-    frame = frame.assign(**{SendLog.ID: ids, SendLog.SENT_ON: days[dated]})
-    frame = drop_duplicate_ids(frame, SendLog.ID, log=log, table=TABLE)
-    labels = labels[frame.index]
-    accepted = _accepted(frame, log, labels)
-    sent_on = frame[SendLog.SENT_ON].to_numpy(dtype="datetime64[s]")
+    rows = _Rows(raw, np.flatnonzero(invoices.isin(invoice_ids.dropna()).to_numpy(dtype=bool)))
+    _keep_billing_rows(rows, log)
+    days = _keep_dated_rows(rows, log)
+    days = days[_keep_first_of_each_id(rows, log)]
+    accepted = _accepted(rows, log)
     return pd.DataFrame({
-        SendLog.ID: frame[SendLog.ID].astype("Int64").array,
-        SendLog.INVOICE_ID: frame[SendLog.INVOICE_ID].to_numpy(dtype=np.int64),
-        SendLog.CUSTOMER_ID: to_ids(frame[EmailLogIn.CUSTOMER_ID]).array,
-        SendLog.ADDRESS: frame[EmailLogIn.ADDRESS].astype("string").array,
-        SendLog.SENT_ON: sent_on,
+        SendLog.ID: rows.ids.array,
+        SendLog.INVOICE_ID: invoices.to_numpy(dtype=np.int64, na_value=0)[rows.at],
+        SendLog.CUSTOMER_ID: to_ids(rows.column(EmailLogIn.CUSTOMER_ID)).array,
+        SendLog.ADDRESS: rows.column(EmailLogIn.ADDRESS).astype("string").array,
+        SendLog.SENT_ON: days,
         SendLog.ACCEPTED: accepted,
-        SendLog.ERROR: frame[EmailLogIn.ERROR].astype("string").array,
-        SendLog.COUNTED: sent_on < np.datetime64(as_of, "s"),
+        SendLog.ERROR: rows.column(EmailLogIn.ERROR).astype("string").array,
+        SendLog.COUNTED: days < np.datetime64(as_of, "s"),
     })
