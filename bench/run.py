@@ -15,6 +15,9 @@ For each size it measures, each as the median of ``--runs`` runs in fresh proces
 * **CLI** — the whole ``python -m carteiro audit --db ... --output FILE``, from the SQLite
   file to the CSV on disk, wall time and peak RSS of the CLI process (``getrusage`` of the
   child in a fresh wrapper process);
+* **delivery** — the whole ``python -m carteiro audit --level delivery --as-of 2025-06-15``
+  (the audit, the period's send log read and reconciled, the delivery CSV), wall time and peak
+  RSS like the CLI; target at 1M: at most 1.5× the invoice-level CLI, at most 2 GB;
 * **dashboard** — with Streamlit's ``AppTest``: the first rendered Cobertura page (cold cache,
   the loading status naming each step) and a filter change on «Não recebem» (warm cache).
   Skipped with a message when ``app.py`` is absent.
@@ -60,6 +63,8 @@ TARGETS = {
     "dashboard_first_1m_s": 20.0,
     "dashboard_first_10k_s": 3.0,
     "dashboard_filter_s": 1.0,
+    "delivery_ratio": 1.5,  # at 1M: delivery CLI / invoice-level CLI
+    "delivery_rss_mb": 2048.0,  # at 1M
 }
 
 if str(ROOT) not in sys.path:
@@ -151,13 +156,13 @@ def _worker_eval(db: Path) -> dict[str, Any]:
     }
 
 
-def _worker_cli(db: Path) -> dict[str, Any]:
+def _worker_cli(db: Path, *extra: str) -> dict[str, Any]:
     """Run the CLI as the only child of this fresh process: its wall time and peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "audit.csv"
         command = [sys.executable, "-m", "carteiro", "audit", "--db", f"sqlite:///{db}",
                    "--start", PERIOD[0].isoformat(), "--end", PERIOD[1].isoformat(),
-                   "--output", str(output)]
+                   "--output", str(output), *extra]
         started = time.perf_counter()
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         seconds = time.perf_counter() - started
@@ -173,6 +178,11 @@ def _worker_cli(db: Path) -> dict[str, Any]:
         }
 
 
+def _worker_delivery(db: Path) -> dict[str, Any]:
+    """The CLI at the delivery level, as of the snapshot day (the demo's log ends there)."""
+    return _worker_cli(db, "--level", "delivery", "--as-of", AS_OF.isoformat())
+
+
 def _worker_dashboard(db: Path) -> dict[str, Any]:
     from bench.dashboard import measure_dashboard
 
@@ -180,7 +190,7 @@ def _worker_dashboard(db: Path) -> dict[str, Any]:
 
 
 WORKERS = {"load": _worker_load, "eval": _worker_eval, "cli": _worker_cli,
-           "dashboard": _worker_dashboard}
+           "delivery": _worker_delivery, "dashboard": _worker_dashboard}
 
 
 def run_worker(kind: str, db: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -249,16 +259,20 @@ def table(results: dict[str, Any]) -> str:
     """The results as a Markdown table (the README's)."""
     lines = [
         "| customers | invoices in scope | load | eval | CLI | CLI peak RSS "
+        "| delivery CLI | delivery peak RSS "
         "| dashboard: first page | dashboard: filter change | dashboard: Não recebem, 1st visit |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in results["sizes"]:
         row = results["by_size"][str(size)]
         dash = row.get("dashboard") or {}
+        delivery = row.get("delivery") or {}
+        rss = delivery.get("peak_rss_mb")
         lines.append(
             f"| {size:,} | {row['eval']['invoices']:,} | {fmt_s(row['load']['seconds'])} "
             f"| {fmt_s(row['eval']['seconds'])} | {fmt_s(row['cli']['seconds'])} "
             f"| {row['cli']['peak_rss_mb']:,.0f} MB "
+            f"| {fmt_s(delivery.get('seconds'))} | {'—' if rss is None else f'{rss:,.0f} MB'} "
             f"| {fmt_s(dash.get('first_page_seconds'))} "
             f"| {fmt_s(dash.get('filter_change_seconds'))} "
             f"| {fmt_s(dash.get('non_recipients_first_visit_seconds'))} |"
@@ -282,6 +296,12 @@ def verdicts(results: dict[str, Any]) -> list[str]:
         check("1M eval", big["eval"]["seconds"], TARGETS["eval_s"])
         check("1M CLI", big["cli"]["seconds"], TARGETS["cli_s"])
         check("1M CLI peak RSS", big["cli"]["peak_rss_mb"], TARGETS["cli_rss_mb"], "MB")
+        if big.get("delivery"):
+            check("1M delivery CLI / invoice CLI",
+                  big["delivery"]["seconds"] / big["cli"]["seconds"], TARGETS["delivery_ratio"],
+                  "×")
+            check("1M delivery CLI peak RSS", big["delivery"]["peak_rss_mb"],
+                  TARGETS["delivery_rss_mb"], "MB")
         if big.get("dashboard"):
             check("1M dashboard first page", big["dashboard"]["first_page_seconds"],
                   TARGETS["dashboard_first_1m_s"])
@@ -310,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=12, help="months of invoices (default 12)")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs per measurement, each in a fresh process (default 3)")
-    parser.add_argument("--only", default="load,eval,cli,dashboard",
+    parser.add_argument("--only", default="load,eval,cli,delivery,dashboard",
                         help="measurements to run (default: %(default)s)")
     parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard")
     parser.add_argument("--reader", choices=("auto", "sqlalchemy"), default="auto",

@@ -53,11 +53,21 @@ _NO_ID = np.iinfo(np.int64).min  # a log row without an id ranks below every id
 
 
 def _joined_dates(where: np.ndarray, days: np.ndarray, n: int) -> pa.Array:
-    """Per invoice (0..n-1), its dates as ISO text joined by ``;`` (rows sorted by invoice)."""
+    """Per invoice (0..n-1), its dates as ISO text joined by ``;`` (rows sorted by invoice).
+    Each day of the range is written once and taken by position."""
     counts = np.bincount(where, minlength=n)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    text = pc.cast(pa.array(days.astype("datetime64[D]")), pa.string())
+    day = days.astype("datetime64[D]").astype(np.int64)
+    low = int(day.min()) if len(day) else 0
+    every_day = np.arange(low, int(day.max()) + 1 if len(day) else low).astype("datetime64[D]")
+    text = pc.take(pc.cast(pa.array(every_day), pa.string()), pa.array(day - low))
     return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), text), ";")
+
+
+def _counted(log: pd.DataFrame) -> pd.DataFrame:
+    """The counted rows of the log (the log itself when every row is counted)."""
+    counted = log[SendLog.COUNTED].to_numpy(dtype=bool)
+    return log if counted.all() else log[counted].reset_index(drop=True)
 
 
 def _latest_rows(where: np.ndarray, log: pd.DataFrame, n: int) -> np.ndarray:
@@ -97,7 +107,7 @@ def _per_invoice(inv: pd.DataFrame, expected: pd.DataFrame, log: pd.DataFrame) -
     n = len(inv)
     e_where = positions(expected[ExpectedSend.INVOICE_ID], inv[Invoice.ID])
     due_sends = np.bincount(e_where, weights=expected[ExpectedSend.DUE], minlength=n)
-    counted = log[log[SendLog.COUNTED]].reset_index(drop=True)
+    counted = _counted(log)
     l_where = positions(counted[SendLog.INVOICE_ID], inv[Invoice.ID])
     rows = np.bincount(l_where, minlength=n)
     accepted = np.bincount(l_where, weights=counted[SendLog.ACCEPTED], minlength=n)
@@ -105,14 +115,11 @@ def _per_invoice(inv: pd.DataFrame, expected: pd.DataFrame, log: pd.DataFrame) -
     status = _statuses(eligible, due_sends > 0, rows > 0, accepted > 0)
     latest = _latest_rows(l_where, counted, n)
 
-    def last(column: str, dtype: str) -> pd.api.extensions.ExtensionArray:
-        return pd.array(counted[column], dtype=dtype).take(latest, allow_fill=True)
+    def last(column: str) -> pd.api.extensions.ExtensionArray:
+        return counted[column].array.take(latest, allow_fill=True)
 
-    message = pd.Series(last(SendLog.ERROR, "string"))
-    failed = np.asarray(status == FAILED)
-    kind = _no_error_kinds(n)
-    if failed.any():
-        kind[failed] = classify_messages(message[failed]).to_numpy()
+    # a failed invoice's latest row is not accepted: its error kind is already the row's
+    kind = pd.Series(last(SendLog.ERROR_KIND)).where(np.asarray(status == FAILED))
     last_day = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     found = latest >= 0
     last_day[found] = counted[SendLog.SENT_ON].to_numpy(dtype="datetime64[s]")[latest[found]]
@@ -131,14 +138,14 @@ def _per_invoice(inv: pd.DataFrame, expected: pd.DataFrame, log: pd.DataFrame) -
         DeliveryInvoice.LOG_ROWS: rows.astype(np.int64),
         DeliveryInvoice.ACCEPTED_ROWS: accepted.astype(np.int64),
         DeliveryInvoice.LAST_LOG_DATE: last_day,
-        DeliveryInvoice.LAST_LOG_ADDRESS: last(SendLog.ADDRESS, "string"),
-        DeliveryInvoice.LAST_LOG_MESSAGE: message.array,
+        DeliveryInvoice.LAST_LOG_ADDRESS: last(SendLog.ADDRESS),
+        DeliveryInvoice.LAST_LOG_MESSAGE: last(SendLog.ERROR),
     })
 
 
 def _days(expected: pd.DataFrame, log: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per day with an expected send or a counted log row: expected, sent and failed counts."""
-    counted = log[log[SendLog.COUNTED]]
+    counted = _counted(log)
     expected_per_day = expected[ExpectedSend.SEND_DATE].value_counts()
     accepted = counted[SendLog.ACCEPTED].to_numpy(dtype=bool)
     sent = counted.loc[accepted, SendLog.SENT_ON].value_counts()

@@ -125,9 +125,9 @@ class Delivery:
         counted = self.log[self.log[SendLog.COUNTED]]
         address = counted[SendLog.ADDRESS].str.strip().str.lower()
         accepted = counted[SendLog.ACCEPTED].to_numpy(dtype=bool)
-        ever_accepted = set(address[accepted].dropna())
         failed = counted[~accepted].assign(**{FailingAddress.ADDRESS: address[~accepted]})
-        failed = failed[~failed[FailingAddress.ADDRESS].isin(ever_accepted)]
+        ever_accepted = failed[FailingAddress.ADDRESS].isin(address[accepted].dropna())
+        failed = failed[~ever_accepted.to_numpy(dtype=bool)]
         failed = failed.sort_values([SendLog.SENT_ON, SendLog.ID], kind="stable")
         groups = failed.groupby(FailingAddress.ADDRESS, sort=False, dropna=False)
         out = pd.DataFrame({

@@ -52,15 +52,13 @@ def _shown(values: pd.Series) -> pd.Series:
 
 
 class _Rows:
-    """The raw rows still kept (positions in the query's frame), their ids and their labels
-    in the problems (the id, else the raw value). Columns are taken for the kept rows only,
-    and the whole rows once at the end."""
+    """The raw rows still kept (positions in the query's frame) and their ids. Columns are taken
+    for the kept rows only; a problem shows the row's id (else its raw value)."""
 
     def __init__(self, raw: pd.DataFrame, positions: np.ndarray) -> None:
         self.raw, self.at = raw, positions
         self.raw_ids = self.column(EmailLogIn.ID)
         self.ids = to_ids(self.raw_ids)
-        self.labels = self.ids.astype("string").fillna(self.raw_ids.astype("string"))
 
     def column(self, name: str) -> pd.Series:
         return self.raw[name].take(self.at).reset_index(drop=True)
@@ -69,7 +67,11 @@ class _Rows:
         self.at = self.at[mask]
         self.raw_ids = self.raw_ids[mask].reset_index(drop=True)
         self.ids = self.ids[mask].reset_index(drop=True)
-        self.labels = self.labels[mask].reset_index(drop=True)
+
+    def labels(self, mask: np.ndarray) -> pd.Series:
+        """The rows' ids as the problems show them (the raw value when it is no id)."""
+        ids, raw = self.ids[mask], self.raw_ids[mask]
+        return ids.astype("string").fillna(raw.astype("string")).reset_index(drop=True)
 
     def invoice_prefix(self, mask: pd.Series | np.ndarray) -> pd.Series:
         invoices = self.column(EmailLogIn.INVOICE_ID)[np.asarray(mask, dtype=bool)]
@@ -79,8 +81,8 @@ class _Rows:
                log: ProblemLog, labels: pd.Series | None = None) -> None:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            where = self.labels if labels is None else labels
-            log.add(kind, TABLE, where[mask], self.invoice_prefix(mask) + detail)
+            where = self.labels(mask) if labels is None else labels[mask]
+            log.add(kind, TABLE, where, self.invoice_prefix(mask) + detail)
 
 
 def _keep_billing_rows(rows: _Rows, log: ProblemLog) -> None:
@@ -129,7 +131,7 @@ def _keep_first_of_each_id(rows: _Rows, log: ProblemLog) -> np.ndarray:
 def _accepted(rows: _Rows, log: ProblemLog) -> np.ndarray:
     """``enviado`` as booleans: null and unknown spellings count as not sent, reported."""
     raw = rows.column(EmailLogIn.ACCEPTED)
-    parsed = parse_flags(raw, log=log, table=TABLE, column="enviado", ids=rows.labels)
+    parsed = parse_flags(raw, log=log, table=TABLE, column="enviado", ids=rows.raw_ids)
     rows.report(ProblemKind.UNKNOWN_VALUE, raw.isna(), "enviado nulo: considerado não enviado",
                 log)
     return parsed.fillna(False).to_numpy(dtype=bool)
