@@ -130,3 +130,21 @@ def test_delivery_csv_to_stdout_has_one_row_per_invoice_in_scope(mixed_db):
     by_invoice = pd.read_csv(io.StringIO(invoices.stdout), dtype=str, keep_default_na=False)
     assert frame["invoice_id"].tolist() == by_invoice["invoice_id"].tolist()
     assert frame["eligible"].tolist() == by_invoice["eligible"].tolist()
+
+
+def test_the_csv_written_in_parts_is_the_same(mixed_db, tmp_path, monkeypatch):
+    """A million rows are written a part at a time: the same bytes as all at once."""
+    from carteiro.cli import audit_delivery
+    from carteiro.delivery.run import run_delivery
+    from carteiro.erp.source import DataSource
+    from tests.delivery_helpers import MARCH
+
+    delivery = run_delivery(DataSource(mixed_db, "teste"), MARCH, dt.date(2024, 3, 14))
+    frame = audit_delivery.delivery_frame(delivery)
+    whole, parts = tmp_path / "whole.csv", tmp_path / "parts.csv"
+    audit_delivery.write_csv_in_parts(frame, str(whole))
+    audit_delivery.write_csv_in_parts(frame, str(parts), rows=4)
+    assert whole.read_bytes() == parts.read_bytes()
+    assert whole.read_bytes().count(b"\n") == len(frame) + 1
+    with pytest.raises(audit_delivery.CarteiroError, match="não foi possível gravar"):
+        audit_delivery.write_csv_in_parts(frame, str(tmp_path / "x" / "y.csv"), rows=4)

@@ -14,10 +14,11 @@ data problems with the others.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import BinaryIO, Final, TextIO
 
 import pandas as pd
 
@@ -28,7 +29,11 @@ from carteiro.delivery.catalogue import DELIVERY_LABELS, ERROR_KIND_LABELS
 from carteiro.delivery.result import Delivery
 from carteiro.delivery.run import run_delivery
 from carteiro.erp.source import DataSource
+from carteiro.errors import CarteiroError
+from carteiro.export import to_machine_csv
 from carteiro.period import Period
+
+CSV_PART_ROWS: Final = 200_000
 
 DELIVERY_COLUMNS = (
     DeliveryInvoice.ID, DeliveryInvoice.CUSTOMER_ID, DeliveryInvoice.ELIGIBLE,
@@ -63,11 +68,39 @@ def write_delivery_summary(delivery: Delivery, stream: TextIO) -> None:
             "nenhuma tentativa no log\n")
 
 
+def write_csv_in_parts(frame: pd.DataFrame, output: str, rows: int = CSV_PART_ROWS) -> None:
+    """:func:`carteiro.cli.audit.write_csv`, ``rows`` rows at a time (the same bytes: each part
+    is written alike and its header line dropped), so the text of a million rows is never
+    all in memory at once."""
+    if len(frame) <= rows:
+        write_csv(frame, output)
+        return
+    sink: BinaryIO = sys.stdout.buffer if output == "-" else _open(output)
+    try:
+        for start in range(0, len(frame), rows):
+            part = io.BytesIO()
+            to_machine_csv(frame.iloc[start:start + rows], part)
+            text = part.getvalue()
+            sink.write(text if start == 0 else memoryview(text)[text.index(b"\n") + 1:])
+    finally:
+        if output == "-":
+            sink.flush()
+        else:
+            sink.close()
+
+
+def _open(output: str) -> BinaryIO:
+    try:
+        return open(output, "wb")
+    except OSError as err:
+        raise CarteiroError(f"não foi possível gravar {output}: {err.strerror}") from None
+
+
 def write_delivery(source: DataSource, period: Period, as_of: dt.date, output: str,
                    progress: Callable[[str], None] | None, started: float) -> None:
     """Reconcile, write the CSV to ``output`` and the summary to stderr."""
     delivery = run_delivery(source, period, as_of, progress=progress)
-    write_csv(delivery_frame(delivery), output)
+    write_csv_in_parts(delivery_frame(delivery), output)
     write_header(delivery.audit, sys.stderr, delivery.alerts)
     write_delivery_summary(delivery, sys.stderr)
     write_problems(delivery.problems, sys.stderr, time.perf_counter() - started)

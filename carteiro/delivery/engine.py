@@ -174,20 +174,26 @@ def _with_error_kinds(log: pd.DataFrame) -> pd.DataFrame:
     return log.assign(**{SendLog.ERROR_KIND: kind.array})
 
 
-def reconcile(audit: Audit, raw_log: pd.DataFrame, as_of: dt.date) -> Delivery:
-    """The delivery of every invoice in scope of ``audit``, from ``queries/send_log.sql``'s
-    rows ``raw_log``, as known at the start of ``as_of``."""
-    problems = ProblemLog()
-    inv = audit.invoices
-    log = normalise_send_log(raw_log, inv[Invoice.ID], as_of, problems)
+def reconciled(audit: Audit, log: pd.DataFrame, log_problems: ProblemLog,
+               as_of: dt.date) -> Delivery:
+    """The :class:`Delivery` of ``audit`` from its normalised send log (see
+    :func:`carteiro.delivery.send_log.normalise_send_log`) and the problems found there."""
     log = _with_error_kinds(log)
     expected = expected_sends(audit, as_of)
     return Delivery(
         audit=audit,
         as_of=as_of,
-        invoices=_per_invoice(inv, expected, log),
+        invoices=_per_invoice(audit.invoices, expected, log),
         expected=expected,
         log=log,
         days=_days(expected, log, as_of),
-        log_problems=problems.frame(),
+        log_problems=log_problems.frame(),
     )
+
+
+def reconcile(audit: Audit, raw_log: pd.DataFrame, as_of: dt.date) -> Delivery:
+    """The delivery of every invoice in scope of ``audit``, from ``queries/send_log.sql``'s
+    rows ``raw_log``, as known at the start of ``as_of``."""
+    problems = ProblemLog()
+    log = normalise_send_log(raw_log, audit.invoices[Invoice.ID], as_of, problems)
+    return reconciled(audit, log, problems, as_of)

@@ -13,10 +13,12 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from carteiro.delivery.engine import reconcile
+from carteiro.columns import Invoice
+from carteiro.delivery.engine import reconciled
 from carteiro.delivery.result import Delivery
-from carteiro.delivery.send_log import QUERY
+from carteiro.delivery.send_log import QUERY, normalise_send_log
 from carteiro.erp.connect import make_engine
+from carteiro.erp.problems import ProblemLog
 from carteiro.erp.readers import PendingRead, check_connection, read_query
 from carteiro.erp.source import DataSource
 from carteiro.period import Period
@@ -49,9 +51,12 @@ def run_delivery(source: DataSource, period: Period, as_of: dt.date,
         audit = run_audit(source, period, progress=progress)
         if progress:
             progress(READING_LOG)
-        raw_log = pending.result()
+        problems = ProblemLog()
+        # the raw rows live only while they are normalised (a million of them: memory)
+        log = normalise_send_log(pending.result(), audit.invoices[Invoice.ID], as_of, problems)
+        del pending
     finally:
         engine.dispose()
     if progress:
         progress(RECONCILING)
-    return reconcile(audit, raw_log, as_of)
+    return reconciled(audit, log, problems, as_of)
