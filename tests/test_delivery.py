@@ -357,3 +357,18 @@ def test_invoice_detail_and_counts():
         "sent": 1, "scheduled": 0, "failed": 0, "missing": 1, "sent_while_ineligible": 0,
         "not_expected": 0}
     assert delivery.due_notices() == 2 and delivery.sent_share() == 0.5
+
+
+def test_invoices_and_log_rows_without_a_readable_invoice_id_stop_nothing():
+    """Invoices whose id is null or not a number are nobody's: no log row finds them (a log
+    row naming one is no invoice's), and the others are reconciled as usual."""
+    erp = baseline()
+    for bad in (None, "x7"):
+        erp.add("fatura", id_fatura=bad, id_cliente=1, id_cliente_servico=101,
+                id_forma_cobranca=1, data_vencimento="2024-03-12", valor=5, status="aberto")
+        log(erp, 1001, OK_AT_7, True, log_id=None).rows["email_enviado"][-1]["id_fatura"] = bad
+    log(erp, 1001, OK_AT_7, True, log_id=50)
+    delivery = deliver(erp, "2024-03-15", keys=False)
+    assert status_of(delivery) == "sent"
+    assert delivery.log["invoice_id"].tolist() == [1001]
+    assert delivery.log_problems.empty

@@ -47,14 +47,25 @@ from carteiro.delivery.result import Delivery
 from carteiro.delivery.send_log import normalise_send_log
 from carteiro.erp.problems import ProblemLog
 from carteiro.rules.engine import Audit
-from carteiro.rules.lookup import positions
 
 _NO_ID = np.iinfo(np.int64).min  # a log row without an id ranks below every id
 
 
+def _rows_of(keys: np.ndarray, ids: pd.Series) -> np.ndarray:
+    """The row of each invoice id of ``keys`` in the audit's ``ids`` (-1: none). Ids are
+    unique there; a null id (an invoice the ERP gave none) is found by no key."""
+    valid = ids.notna().to_numpy(dtype=bool)
+    rows = np.flatnonzero(valid)
+    where = pd.Index(ids[valid].to_numpy(dtype=np.int64)).get_indexer(keys)
+    return np.where(where >= 0, rows[np.clip(where, 0, None)] if len(rows) else -1, -1)
+
+
 def _joined_dates(where: np.ndarray, days: np.ndarray, n: int) -> pa.Array:
-    """Per invoice (0..n-1), its dates as ISO text joined by ``;`` (rows sorted by invoice).
-    Each day of the range is written once and taken by position."""
+    """Per invoice (0..n-1), its dates as ISO text joined by ``;`` (in the rows' order within
+    an invoice). Each day of the range is written once and taken by position."""
+    if len(where) > 1 and not (where[1:] >= where[:-1]).all():
+        order = np.argsort(where, kind="stable")
+        where, days = where[order], days[order]
     counts = np.bincount(where, minlength=n)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     day = days.astype("datetime64[D]").astype(np.int64)
@@ -74,8 +85,7 @@ def _latest_rows(where: np.ndarray, log: pd.DataFrame, n: int) -> np.ndarray:
     """Per invoice, the position in ``log`` of its latest row (-1 when it has none)."""
     if len(where) == 0:
         return np.full(n, -1)
-    ids = log[SendLog.ID].to_numpy(dtype="float64", na_value=np.nan)
-    id_key = np.where(np.isnan(ids), _NO_ID, np.nan_to_num(ids)).astype(np.int64)
+    id_key = log[SendLog.ID].to_numpy(dtype=np.int64, na_value=_NO_ID)
     day_key = log[SendLog.SENT_ON].to_numpy(dtype="datetime64[s]").astype(np.int64)
     order = np.lexsort((id_key, day_key, where))
     last = np.ones(len(order), dtype=bool)
@@ -105,10 +115,11 @@ def _statuses(eligible: np.ndarray, due: np.ndarray, rows: np.ndarray,
 def _per_invoice(inv: pd.DataFrame, expected: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
     """The delivery table: one row per invoice in scope, in the audit's order."""
     n = len(inv)
-    e_where = positions(expected[ExpectedSend.INVOICE_ID], inv[Invoice.ID])
+    e_where = _rows_of(expected[ExpectedSend.INVOICE_ID].to_numpy(dtype=np.int64),
+                       inv[Invoice.ID])
     due_sends = np.bincount(e_where, weights=expected[ExpectedSend.DUE], minlength=n)
     counted = _counted(log)
-    l_where = positions(counted[SendLog.INVOICE_ID], inv[Invoice.ID])
+    l_where = _rows_of(counted[SendLog.INVOICE_ID].to_numpy(dtype=np.int64), inv[Invoice.ID])
     rows = np.bincount(l_where, minlength=n)
     accepted = np.bincount(l_where, weights=counted[SendLog.ACCEPTED], minlength=n)
     eligible = inv[Invoice.ELIGIBLE].to_numpy(dtype=bool)
@@ -124,7 +135,7 @@ def _per_invoice(inv: pd.DataFrame, expected: pd.DataFrame, log: pd.DataFrame) -
     found = latest >= 0
     last_day[found] = counted[SendLog.SENT_ON].to_numpy(dtype="datetime64[s]")[latest[found]]
     return pd.DataFrame({
-        DeliveryInvoice.ID: inv[Invoice.ID].to_numpy(),
+        DeliveryInvoice.ID: inv[Invoice.ID].array,
         DeliveryInvoice.CUSTOMER_ID: inv[Invoice.CUSTOMER_ID].array,
         DeliveryInvoice.ELIGIBLE: eligible,
         DeliveryInvoice.STATUS: status,
