@@ -22,6 +22,9 @@ processes:
 * **CLI** — the whole ``python -m carteiro audit --db ... --output FILE``, from the database to
   the CSV on disk: wall time, CPU time (user + system) and peak RSS of the CLI process
   (``getrusage`` of the child in a fresh wrapper process);
+* **delivery** — the whole ``python -m carteiro audit --level delivery --as-of 2025-06-15``
+  (the audit, the period's send log read and reconciled, the delivery CSV), wall time, CPU and
+  peak RSS like the CLI; target at 1M: at most 1.5× the invoice-level CLI, at most 2 GB;
 * **dashboard** (SQLite only) — with Streamlit's ``AppTest``: the first rendered Cobertura page
   (cold cache) and a filter change on «Não recebem» (warm cache). Skipped with a message when
   ``app.py`` is absent.
@@ -58,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.databases import BACKENDS, ensure_database  # noqa: E402
+from bench.databases import AS_OF, BACKENDS, ensure_database  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 PERIOD = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
@@ -73,6 +76,8 @@ TARGETS = {
     "dashboard_first_1m_s": 20.0,
     "dashboard_first_10k_s": 3.0,
     "dashboard_filter_s": 1.0,
+    "delivery_ratio": 1.5,  # at 1M: delivery CLI / invoice-level CLI
+    "delivery_rss_mb": 2048.0,  # at 1M
 }
 # Step names of carteiro.erp.load's progress messages, grouped for the "where the time goes"
 # table (anything starting with "Lendo" is reading).
@@ -153,19 +158,19 @@ def _worker_eval(url: str) -> dict[str, Any]:
     }
 
 
-def cli_command(url: str, output: Path) -> list[str]:
+def cli_command(url: str, output: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "carteiro", "audit", "--db", url,
             "--start", PERIOD[0].isoformat(), "--end", PERIOD[1].isoformat(),
-            "--output", str(output)]
+            "--output", str(output), *extra]
 
 
-def _worker_cli(url: str) -> dict[str, Any]:
+def _worker_cli(url: str, *extra: str) -> dict[str, Any]:
     """Run the CLI as the only child of this fresh process: its wall time, CPU time and peak
     RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "audit.csv"
         started = time.perf_counter()
-        done = subprocess.run(cli_command(url, output), cwd=ROOT, capture_output=True,
+        done = subprocess.run(cli_command(url, output, *extra), cwd=ROOT, capture_output=True,
                               text=True)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
@@ -180,6 +185,11 @@ def _worker_cli(url: str) -> dict[str, Any]:
         }
 
 
+def _worker_delivery(url: str) -> dict[str, Any]:
+    """The CLI at the delivery level, as of the snapshot day (the demo's log ends there)."""
+    return _worker_cli(url, "--level", "delivery", "--as-of", AS_OF.isoformat())
+
+
 def _worker_dashboard(url: str) -> dict[str, Any]:
     from bench.dashboard import measure_dashboard
 
@@ -187,7 +197,7 @@ def _worker_dashboard(url: str) -> dict[str, Any]:
 
 
 WORKERS = {"load": _worker_load, "eval": _worker_eval, "cli": _worker_cli,
-           "dashboard": _worker_dashboard}
+           "delivery": _worker_delivery, "dashboard": _worker_dashboard}
 
 
 def run_worker(kind: str, url: str, env: dict[str, str]) -> dict[str, Any]:
@@ -308,15 +318,18 @@ def table(results: dict[str, Any]) -> str:
     """The results as Markdown tables (the README's): the totals, then where the time goes."""
     lines = [
         "| database | customers | invoices in scope | load | eval | CLI | CLI CPU | CLI peak RSS "
-        "| dashboard: first page | dashboard: filter change |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| delivery CLI | delivery peak RSS | dashboard: first page | dashboard: filter change |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for db, size, row in _rows(results):
         dash = row.get("dashboard") or {}
+        delivery = row.get("delivery") or {}
+        rss = delivery.get("peak_rss_mb")
         lines.append(
             f"| {db} | {size:,} | {row['eval']['invoices']:,} | {fmt_s(row['load']['seconds'])} "
             f"| {fmt_s(row['eval']['seconds'])} | {fmt_s(row['cli']['seconds'])} "
             f"| {fmt_s(row['cli']['cpu_seconds'])} | {row['cli']['peak_rss_mb']:,.0f} MB "
+            f"| {fmt_s(delivery.get('seconds'))} | {'—' if rss is None else f'{rss:,.0f} MB'} "
             f"| {fmt_s(dash.get('first_page_seconds'))} "
             f"| {fmt_s(dash.get('filter_change_seconds'))} |"
         )
@@ -353,6 +366,12 @@ def verdicts(results: dict[str, Any]) -> list[str]:
             check(f"{db} 1M CLI", big["cli"]["seconds"], TARGETS["cli_s"][db])
             check(f"{db} 1M CLI peak RSS", big["cli"]["peak_rss_mb"], TARGETS["cli_rss_mb"],
                   "MB")
+            if big.get("delivery"):
+                check(f"{db} 1M delivery CLI / invoice CLI",
+                      big["delivery"]["seconds"] / big["cli"]["seconds"],
+                      TARGETS["delivery_ratio"], "×")
+                check(f"{db} 1M delivery CLI peak RSS", big["delivery"]["peak_rss_mb"],
+                      TARGETS["delivery_rss_mb"], "MB")
             if big.get("dashboard"):
                 check("1M dashboard first page", big["dashboard"]["first_page_seconds"],
                       TARGETS["dashboard_first_1m_s"])
@@ -382,7 +401,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--months", type=int, default=12, help="months of invoices (default 12)")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs per measurement, each in a fresh process (default 3)")
-    parser.add_argument("--only", default="load,eval,cli,dashboard",
+    parser.add_argument("--only", default="load,eval,cli,delivery,dashboard",
                         help="measurements to run (default: %(default)s)")
     parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard")
     parser.add_argument("--reader", choices=("auto", "sqlalchemy"), default="auto",

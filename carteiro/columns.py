@@ -206,6 +206,72 @@ class WhatIfReasons:
     CUSTOMERS_SIMULATED: Final = "customers_simulated"
 
 
+class SendLog:
+    """The send log of the invoices in scope, normalised (``carteiro.delivery.send_log``): the
+    rows of type ``fatura`` with a readable send date, one per log id."""
+
+    ID: Final = EmailLogIn.ID  # NA when the ERP's row has no (readable) id
+    INVOICE_ID: Final = EmailLogIn.INVOICE_ID
+    CUSTOMER_ID: Final = EmailLogIn.CUSTOMER_ID
+    ADDRESS: Final = EmailLogIn.ADDRESS
+    SENT_ON: Final = "sent_on"  # the date part of data_envio, as written
+    ACCEPTED: Final = EmailLogIn.ACCEPTED  # False also when null or an unknown spelling
+    ERROR: Final = EmailLogIn.ERROR
+    ERROR_KIND: Final = "error_kind"  # NA on accepted rows
+    COUNTED: Final = "counted"  # dated before the as-of date
+
+
+class ExpectedSend:
+    """Expected sends: one row per eligible invoice and distinct send date of a firing rule."""
+
+    INVOICE_ID: Final = Invoice.ID
+    SEND_DATE: Final = SendDate.SEND_DATE
+    DUE: Final = "due"  # before the as-of date (else scheduled)
+
+
+class DeliveryInvoice:
+    """The delivery table: one row per invoice in scope (``carteiro.delivery``)."""
+
+    ID: Final = Invoice.ID
+    CUSTOMER_ID: Final = Invoice.CUSTOMER_ID
+    ELIGIBLE: Final = Invoice.ELIGIBLE
+    STATUS: Final = "delivery"
+    ERROR_KIND: Final = SendLog.ERROR_KIND  # NA unless failed
+    PRIMARY_REASON: Final = Invoice.PRIMARY_REASON
+    DUE_DATE: Final = Invoice.DUE_DATE
+    EXPECTED_SENDS: Final = "expected_sends"  # ISO dates joined by ';'
+    DUE_SENDS: Final = "due_sends"
+    LOG_ROWS: Final = "log_rows"  # counted log rows
+    ACCEPTED_ROWS: Final = "accepted_rows"
+    LAST_LOG_DATE: Final = "last_log_date"
+    LAST_LOG_ADDRESS: Final = "last_log_address"
+    LAST_LOG_MESSAGE: Final = "last_log_message"
+
+
+class DeliveryDay:
+    """Per day: expected sends against the counted log rows (``Delivery.days``)."""
+
+    DAY: Final = "day"
+    EXPECTED: Final = "expected"  # expected sends (eligible invoices) on that day
+    DUE: Final = ExpectedSend.DUE
+    SENT: Final = "sent"  # counted log rows accepted that day
+    FAILED: Final = "failed"  # counted log rows not accepted that day
+    WITHOUT_SENDS: Final = "without_sends"
+
+
+class FailingAddress:
+    """Addresses that keep failing (``carteiro.delivery.Delivery.failing_addresses``)."""
+
+    ADDRESS: Final = SendLog.ADDRESS  # trimmed, lower case
+    FAILURES: Final = "failures"
+    INVOICES: Final = "invoices"
+    CUSTOMERS: Final = "customers"
+    FIRST_FAILURE: Final = "first_failure"
+    LAST_FAILURE: Final = "last_failure"
+    LAST_ERROR_KIND: Final = "last_error_kind"
+    LAST_ERROR: Final = "last_error_message"
+
+
 class Problem:
     """The data-problems table."""
 
@@ -231,4 +297,5 @@ QUERY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "senders": _columns(SenderIn),
     "invoices": _columns(InvoiceIn),
     "email_log": _columns(EmailLogIn),
+    "send_log": _columns(EmailLogIn),
 }

@@ -94,6 +94,11 @@ def parse_day(text: str, what: str) -> dt.date:
     return day
 
 
+def as_of_from_arg(text: str | None, today: dt.date | None = None) -> dt.date:
+    """The as-of date of the send-log reconciliation: ``--as-of`` (YYYY-MM-DD), else today."""
+    return parse_day(text, "--as-of") if text is not None else today or dt.date.today()
+
+
 def period_from_args(start: str | None, end: str | None, today: dt.date | None = None) -> Period:
     """The period from optional start/end texts: a missing end is the end of the start's
     month; both missing is the current month."""

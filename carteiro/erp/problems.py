@@ -53,6 +53,7 @@ TABLE_LABELS: Final[dict[str, str]] = {
     "routines": "Rotinas (rotina)",
     "senders": "Remetentes de e-mail (remetente_email)",
     "invoices": "Faturas (fatura)",
+    "send_log": "Envios de e-mail (email_enviado)",
 }
 
 

@@ -1,0 +1,62 @@
+"""One call from a data source, a period and an as-of date to a
+:class:`~carteiro.delivery.result.Delivery`.
+
+The send log of the period's invoices (``queries/send_log.sql``) is read in the background
+while the audit reads and evaluates the other tables (the same overlap as the invoices in
+:func:`carteiro.erp.load.load_data`), then reconciled with the audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+
+from carteiro.columns import Invoice
+from carteiro.delivery.engine import reconciled
+from carteiro.delivery.result import Delivery
+from carteiro.delivery.send_log import QUERY, normalise_send_log
+from carteiro.erp.connect import make_engine
+from carteiro.erp.problems import ProblemLog
+from carteiro.erp.readers import PendingRead, check_connection, read_query
+from carteiro.erp.source import DataSource
+from carteiro.period import Period
+from carteiro.rules.audit import run_audit
+
+Progress = Callable[[str], None]
+
+READING_LOG = "Lendo o log de envios de e-mail…"
+RECONCILING = "Conferindo o log de envios com as datas previstas…"
+
+
+def read_send_log(url: str, period: Period) -> pd.DataFrame:
+    """``queries/send_log.sql``'s rows for ``period``: the log rows of the invoices due in it."""
+    engine = make_engine(url)
+    try:
+        return read_query(engine, QUERY, period.bind_parameters(), url=url)
+    finally:
+        engine.dispose()
+
+
+def run_delivery(source: DataSource, period: Period, as_of: dt.date,
+                 progress: Progress | None = None) -> Delivery:
+    """Audit ``period`` and reconcile it with the ERP's send log, as known at ``as_of``.
+
+    The demo database must exist already (the entry points create it on first use)."""
+    engine = make_engine(source.url)
+    try:
+        check_connection(engine, source.url)
+        pending = PendingRead(engine, QUERY, period.bind_parameters(), source.url)
+        audit = run_audit(source, period, progress=progress)
+        if progress:
+            progress(READING_LOG)
+        problems = ProblemLog()
+        # the raw rows live only while they are normalised (a million of them: memory)
+        log = normalise_send_log(pending.result(), audit.invoices[Invoice.ID], as_of, problems)
+        del pending
+    finally:
+        engine.dispose()
+    if progress:
+        progress(RECONCILING)
+    return reconciled(audit, log, problems, as_of)
