@@ -2,8 +2,9 @@
 
 The servers are real sockets on 127.0.0.1 (:mod:`tests.hostile_smtp`). A server that floods
 ``220-`` continuation lines runs against the test in a subprocess, so its peak memory can be
-measured (``ru_maxrss`` of that process) and capped (``RLIMIT_AS``, so a regression fails the
-test instead of filling the machine). A server that drips lines runs in this process, the test
+measured (``VmHWM`` of that process: unlike ``ru_maxrss``, which Linux carries over from the
+forking parent across ``exec``, it starts afresh in the new program) and capped (``RLIMIT_AS``,
+so a regression fails the test instead of filling the machine). A server that drips lines runs in this process, the test
 in a thread that is waited for at most the deadline plus a margin: a regression fails, it does
 not hang the suite. The margins are generous (the test machine is busy); what is checked is
 that the failure mode is gone: before the deadline existed, those tests ran for ever.
@@ -80,7 +81,8 @@ kwargs = json.loads(sys.argv[1])
 start = time.monotonic()
 result = run_smtp_test(**kwargs)
 elapsed = time.monotonic() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 print(json.dumps({{"elapsed": elapsed, "peak_mb": peak, "result": result.to_dict()}}))
 """
 
