@@ -113,23 +113,24 @@ def _csv_block(batch: pa.RecordBatch) -> pa.Buffer:
 def to_machine_csv(frame: pd.DataFrame, sink: str | IO[bytes]) -> None:
     """``,``-separated UTF-8 CSV for scripts: ``true``/``false``, ISO dates, empty nulls,
     minimal quoting. Built column-wise with Arrow compute, block by block
-    (:data:`CSV_BLOCK_ROWS`), each block written as soon as it is built."""
-    safe = neutralise_formulas(frame)
-    header = (",".join(map(str, safe.columns)) + "\n").encode("utf-8")
-    table = pa.Table.from_pandas(safe, preserve_index=False)
-    del safe
+    (:data:`CSV_BLOCK_ROWS` rows: neutralised, converted to Arrow and written one block at a
+    time, so no full copy of ``frame`` is ever made)."""
+    header = (",".join(map(str, frame.columns)) + "\n").encode("utf-8")
     if isinstance(sink, str):
         with open(sink, "wb") as handle:
-            _write_csv(table, header, handle)
+            _write_csv(frame, header, handle)
     else:
-        _write_csv(table, header, sink)
+        _write_csv(frame, header, sink)
 
 
-def _write_csv(table: pa.Table, header: bytes, handle: IO[bytes]) -> None:
+def _write_csv(frame: pd.DataFrame, header: bytes, handle: IO[bytes]) -> None:
     handle.write(header)
-    for batch in table.to_batches(max_chunksize=CSV_BLOCK_ROWS):
-        if batch.num_rows:
-            handle.write(memoryview(_csv_block(batch)))
+    for first in range(0, len(frame), CSV_BLOCK_ROWS):
+        block = neutralise_formulas(frame.iloc[first:first + CSV_BLOCK_ROWS])
+        table = pa.Table.from_pandas(block, preserve_index=False)
+        for batch in table.to_batches():
+            if batch.num_rows:
+                handle.write(memoryview(_csv_block(batch)))
 
 
 def _is_dates(series: pd.Series) -> bool:
