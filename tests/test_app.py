@@ -474,6 +474,7 @@ def test_a_page_run_without_app_py_shows_nothing(db_url: str, page: str) -> None
 
 DOORS = {path: title for path, title in (
     ("motivos", "Por que não recebem"),
+    ("entregas", "Entregas dos avisos de cobrança"),
     ("nao-recebem", "Clientes que não recebem o aviso"),
     ("diagnostico", "Diagnóstico de um cliente"),
     ("configuracao", "Configuração do envio no ERP"),
