@@ -14,6 +14,8 @@ from pages import _common as common
 from pages import _downloads as downloads
 from pages import _url as url_state
 
+LONG_TABLE_HEIGHT = 440  # px: wrapped rows (up to three lines), the table scrolls inside
+
 ctx = common.context()
 today = url_state.provider_today()
 
@@ -56,8 +58,8 @@ with st.expander("Tabela por dia"):
                  integers=[view.DayRow.EXPECTED, view.DayRow.SENT, view.DayRow.FAILED])
 
 Cat = view.CatalogueRow
-catalogue_widths = {Cat.NUMBER: 40, Cat.LABEL: 190, Cat.INVOICES: 80, Cat.SHARE: 95,
-                    Cat.MEANING: 380, Cat.WHERE: 330}
+catalogue_widths = {Cat.NUMBER: 40, Cat.LABEL: 165, Cat.INVOICES: 70, Cat.SHARE: 85,
+                    Cat.MEANING: 300, Cat.WHERE: 295}  # fits the page's 978 px at 1440 px
 st.subheader("Situação das faturas")
 statuses = view.status_table(delivery)
 st.plotly_chart(figures.catalogue_figure(statuses, colors=figures.STATUS_COLORS),
@@ -92,12 +94,12 @@ else:
     picked = common.selected_row(common.table(
         addresses, view.ADDRESS_HEADERS, ids=[Addr.CUSTOMER_ID],
         dates=[Addr.FIRST_FAILURE, Addr.LAST_FAILURE], key="table_failing_addresses",
-        selectable=True,
+        selectable=True, wrap=True, height=LONG_TABLE_HEIGHT,
         primary=(Addr.ADDRESS, Addr.CUSTOMER_ID, Addr.CUSTOMER, Addr.FAILURES,
                  Addr.LAST_ERROR_KIND, Addr.LAST_ERROR, Addr.ERP_PATH),
-        widths={Addr.ADDRESS: 240, Addr.CUSTOMER_ID: 70, Addr.CUSTOMER: 190,
-                Addr.FAILURES: 60, Addr.LAST_ERROR_KIND: 170, Addr.LAST_ERROR: 320,
-                Addr.ERP_PATH: 260}))
+        widths={Addr.ADDRESS: 190, Addr.CUSTOMER_ID: 65, Addr.CUSTOMER: 145,
+                Addr.FAILURES: 55, Addr.LAST_ERROR_KIND: 130, Addr.LAST_ERROR: 215,
+                Addr.ERP_PATH: 140}))
     if picked is not None and not addresses[Addr.CUSTOMER_ID].isna().iloc[picked]:
         common.open_diagnosis(int(addresses[Addr.CUSTOMER_ID].iloc[picked]))
 
@@ -113,11 +115,11 @@ else:
     picked = common.selected_row(common.table(
         sent, view.INELIGIBLE_HEADERS, ids=[Inel.INVOICE_ID, Inel.CUSTOMER_ID],
         dates=[Inel.DUE_DATE, Inel.LAST_LOG_DATE], key="table_sent_while_ineligible",
-        selectable=True,
+        selectable=True, wrap=True, height=LONG_TABLE_HEIGHT,
         primary=(Inel.INVOICE_ID, Inel.CUSTOMER_ID, Inel.CUSTOMER, Inel.DUE_DATE,
                  Inel.PRIMARY_REASON, Inel.LAST_LOG_DATE, Inel.WHERE),
-        widths={Inel.INVOICE_ID: 70, Inel.CUSTOMER_ID: 70, Inel.CUSTOMER: 190,
-                Inel.DUE_DATE: 100, Inel.PRIMARY_REASON: 260, Inel.LAST_LOG_DATE: 120,
-                Inel.WHERE: 300}))
+        widths={Inel.INVOICE_ID: 65, Inel.CUSTOMER_ID: 65, Inel.CUSTOMER: 160,
+                Inel.DUE_DATE: 95, Inel.PRIMARY_REASON: 210, Inel.LAST_LOG_DATE: 105,
+                Inel.WHERE: 240}))
     if picked is not None:
         common.open_diagnosis(int(sent[Inel.CUSTOMER_ID].iloc[picked]))

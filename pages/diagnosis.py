@@ -157,9 +157,9 @@ else:
         common.table(per_invoice, deliveries_view.INVOICE_DELIVERY_HEADERS,
                      ids=[Deliv.INVOICE_ID], integers=[Deliv.LOG_ROWS],
                      key="diag_delivery", wrap=True,
-                     widths={Deliv.INVOICE_ID: 70, Deliv.STATUS: 150, Deliv.EXPECTED: 170,
-                             Deliv.LOG_ROWS: 80, Deliv.ERROR_KIND: 160, Deliv.ERROR: 260,
-                             Deliv.WHAT_TO_DO: 280})
+                     widths={Deliv.INVOICE_ID: 65, Deliv.STATUS: 110, Deliv.EXPECTED: 150,
+                             Deliv.LOG_ROWS: 70, Deliv.ERROR_KIND: 140, Deliv.ERROR: 220,
+                             Deliv.WHAT_TO_DO: 205})
         matched = deliveries_view.customer_log_match(delivered,
                                                      per_invoice[Deliv.INVOICE_ID])
         if matched.empty:
@@ -170,9 +170,9 @@ else:
                        "naquele dia; registros em dias sem envio esperado também aparecem.")
             common.table(matched, deliveries_view.LOG_MATCH_HEADERS, ids=[Match.INVOICE_ID],
                          dates=[Match.DAY], key="diag_delivery_log", wrap=True,
-                         widths={Match.INVOICE_ID: 70, Match.DAY: 100, Match.EXPECTED: 120,
-                                 Match.RESULT: 170, Match.ERROR_KIND: 160, Match.ERROR: 280,
-                                 Match.ADDRESS: 220})
+                         widths={Match.INVOICE_ID: 65, Match.DAY: 95, Match.EXPECTED: 100,
+                                 Match.RESULT: 150, Match.ERROR_KIND: 140, Match.ERROR: 250,
+                                 Match.ADDRESS: 160})
 
 st.subheader("Destinatários")
 if d.recipients.empty:
