@@ -22,7 +22,7 @@ today = url_state.provider_today()
 st.title("Entregas dos avisos de cobrança")
 if common.K_AS_OF not in st.session_state:
     st.session_state[common.K_AS_OF] = today
-as_of = st.date_input(
+as_of = st.columns([1, 3])[0].date_input(
     "Data de referência", key=common.K_AS_OF, format="DD/MM/YYYY",
     min_value=links.FIRST_DAY, max_value=links.last_day(today),
     help="O log de envios é lido como estava no início deste dia: envios com data igual ou "

@@ -257,7 +257,7 @@ def test_diagnosis_shows_expected_dates_against_log_rows(hand: AppTest) -> None:
     matched = table_with(hand, "expected_label", "result")
     got = [(pd.Timestamp(d).strftime("%d/%m"), e, r) for d, e, r in zip(
         matched["day"], matched["expected_label"], matched["result"], strict=True)]
-    assert got == [("07/03", "Sim", "Falhou"), ("10/03", "Sim", "Sem registro"),
+    assert got == [("07/03", "Sim", "Falhou"), ("10/03", "Sim", "Sem registro (dia sem envios)"),
                    ("13/03", "Sim", "Falhou")]
 
 
@@ -269,8 +269,8 @@ def test_diagnosis_of_a_scheduled_and_a_sent_invoice(hand: AppTest) -> None:
     assert matched["expected_label"].tolist() == ["Sim, agendado"] * 3
     diagnose(hand, 1)
     matched = table_with(hand, "expected_label", "result")
-    assert matched["result"].tolist() == ["Aceito pelo servidor", "Sem registro",
-                                          "Sem registro"]
+    assert matched["result"].tolist() == ["Aceito pelo servidor",
+                                          "Sem registro (dia sem envios)", "Sem registro"]
 
 
 # ---- An unreadable send log ------------------------------------------------------------------

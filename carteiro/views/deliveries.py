@@ -165,7 +165,7 @@ STATUS_HEADERS: Final[dict[str, str]] = {
 ERROR_KIND_HEADERS: Final[dict[str, str]] = {
     **STATUS_HEADERS,
     CatalogueRow.LABEL: "Tipo de erro",
-    CatalogueRow.INVOICES: "Faturas com falha",
+    CatalogueRow.INVOICES: "Faturas",
     CatalogueRow.SHARE: "% das falhas",
 }
 
@@ -351,7 +351,7 @@ INVOICE_DELIVERY_HEADERS: Final[dict[str, str]] = {
     InvoiceDelivery.INVOICE_ID: "Fatura",
     InvoiceDelivery.STATUS: "Entrega",
     InvoiceDelivery.EXPECTED: "Envios esperados",
-    InvoiceDelivery.LOG_ROWS: "Registros no log",
+    InvoiceDelivery.LOG_ROWS: "Tentativas",
     InvoiceDelivery.ERROR_KIND: "Tipo de erro",
     InvoiceDelivery.ERROR: "Mensagem de erro",
     InvoiceDelivery.WHAT_TO_DO: "O que fazer",
@@ -445,8 +445,11 @@ def customer_log_match(delivery: Delivery, invoice_ids: pd.Series) -> pd.DataFra
         out["_merge"] == "left_only", "Não",
         np.where(due.fillna(True).to_numpy(dtype=bool), "Sim", "Sim, agendado"))
     no_row = (out["_merge"] == "right_only").to_numpy()
+    silent = out[LogMatch.DAY].isin(delivery.days_without_sends()[DeliveryDay.DAY]).to_numpy()
+    missing = np.where(silent, f"Sem registro ({DAY_WITHOUT_SENDS_LABEL.lower()})",
+                       "Sem registro")
     out[LogMatch.RESULT] = np.where(
-        no_row, np.where(due.fillna(False).to_numpy(dtype=bool), "Sem registro",
-                         "Ainda não chegou"), out[LogMatch.RESULT].astype(object))
+        no_row, np.where(due.fillna(False).to_numpy(dtype=bool), missing, "Ainda não chegou"),
+        out[LogMatch.RESULT].astype(object))
     out = out.sort_values([LogMatch.INVOICE_ID, LogMatch.DAY, "_id"], kind="stable")
     return out[list(LOG_MATCH_HEADERS)].reset_index(drop=True)
