@@ -10,11 +10,13 @@ from carteiro import export
 from carteiro.views import deliveries as view
 from carteiro.views import delivery_figures as figures
 from carteiro.views import links
+from carteiro.views import tables as tables_view
 from pages import _common as common
 from pages import _downloads as downloads
 from pages import _url as url_state
 
 LONG_TABLE_HEIGHT = 440  # px: wrapped rows (up to three lines), the table scrolls inside
+LONG_TABLE_ROWS = tables_view.TABLE_ROW_LIMIT
 
 ctx = common.context()
 today = url_state.provider_today()
@@ -91,8 +93,11 @@ else:
                      lambda: export.to_excel_csv(addresses, view.ADDRESS_HEADERS),
                      file_name=f"enderecos_com_falha_{as_of:%Y-%m-%d}.csv", mime="text/csv",
                      key="download_failing_addresses")
+    if len(addresses) > LONG_TABLE_ROWS:
+        st.caption(f"Mostrando os {LONG_TABLE_ROWS:,} endereços com mais falhas; o CSV traz "
+                   "todos.".replace(",", "."))
     picked = common.selected_row(common.table(
-        addresses, view.ADDRESS_HEADERS, ids=[Addr.CUSTOMER_ID],
+        addresses.head(LONG_TABLE_ROWS), view.ADDRESS_HEADERS, ids=[Addr.CUSTOMER_ID],
         dates=[Addr.FIRST_FAILURE, Addr.LAST_FAILURE], key="table_failing_addresses",
         selectable=True, wrap=True, height=LONG_TABLE_HEIGHT,
         primary=(Addr.ADDRESS, Addr.CUSTOMER_ID, Addr.CUSTOMER, Addr.FAILURES,
@@ -112,8 +117,11 @@ else:
     st.caption("Faturas que hoje não passam nas nove condições, mas têm um envio aceito: a "
                "configuração mudou depois do envio, ou o ERP segue uma regra que os dados não "
                "mostram. Selecione uma linha para abrir o cliente no «Diagnóstico».")
+    if len(sent) > LONG_TABLE_ROWS:
+        st.caption(f"Mostrando as primeiras {LONG_TABLE_ROWS:,} faturas.".replace(",", "."))
     picked = common.selected_row(common.table(
-        sent, view.INELIGIBLE_HEADERS, ids=[Inel.INVOICE_ID, Inel.CUSTOMER_ID],
+        sent.head(LONG_TABLE_ROWS), view.INELIGIBLE_HEADERS,
+        ids=[Inel.INVOICE_ID, Inel.CUSTOMER_ID],
         dates=[Inel.DUE_DATE, Inel.LAST_LOG_DATE], key="table_sent_while_ineligible",
         selectable=True, wrap=True, height=LONG_TABLE_HEIGHT,
         primary=(Inel.INVOICE_ID, Inel.CUSTOMER_ID, Inel.CUSTOMER, Inel.DUE_DATE,

@@ -339,3 +339,10 @@ def test_demo_entregas(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (addresses["failures"] >= 2).all() and addresses["erp_path"].notna().all()
     on_page(at, "pages/coverage.py")
     assert sum(t.startswith("Nenhum envio de cobrança") for t in alert_titles(at)) == len(silent)
+
+
+def test_coverage_shows_the_share_of_due_notices_sent(hand: AppTest) -> None:
+    on_page(hand, "pages/coverage.py")
+    line = [m.value for m in hand.markdown if m.value.startswith("Avisos devidos de fato")]
+    assert line == ["Avisos devidos de fato enviados: **25,0%** (1 de 4, log do ERP registrado "
+                    "antes de 15/03/2024). Falhas e avisos não enviados: página «Entregas»."]
