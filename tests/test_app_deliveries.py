@@ -346,3 +346,11 @@ def test_coverage_shows_the_share_of_due_notices_sent(hand: AppTest) -> None:
     line = [m.value for m in hand.markdown if m.value.startswith("Avisos devidos de fato")]
     assert line == ["Avisos devidos de fato enviados: **25,0%** (1 de 4, log do ERP registrado "
                     "antes de 15/03/2024). Falhas e avisos não enviados: página «Entregas»."]
+
+
+def test_an_empty_period_says_so(write_db: Callable[..., str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app_on(write_db(hand_erp()), monkeypatch,
+                Period(dt.date(2023, 1, 1), dt.date(2023, 1, 31)), AS_OF)
+    assert any("Nenhuma fatura não cancelada" in i.value for i in at.info)
+    assert not at.metric and not alert_titles(at)
