@@ -37,6 +37,7 @@ from carteiro.errors import CarteiroError, DataSourceError
 from carteiro.period import Period
 from carteiro.rules.audit import run_audit
 from carteiro.rules.engine import Audit
+from carteiro.views import deliveries as deliveries_view
 from carteiro.views import non_recipients as non_recipients_view
 from pages import _gate as gate
 from pages import _nav as nav
@@ -384,10 +385,11 @@ def delivery_or_error(ctx: AppContext, as_of: dt.date) -> Delivery | None:
 
 
 def show_day_alerts(ctx: AppContext) -> None:
-    """Each day without sends before the as-of date, in red like conditions 1 and 2 (nothing
-    when the send log cannot be read: «Entregas» says why)."""
+    """Each day without sends before the as-of date, in red like conditions 1 and 2 (one box
+    per day, or one for them all beyond three days; nothing when the send log cannot be read:
+    «Entregas» says why)."""
     try:
-        alerts = delivery(ctx, url_state.as_of()).day_alerts()
+        alerts = deliveries_view.day_alerts(delivery(ctx, url_state.as_of()))
     except Exception as err:  # the page that needs the log shows the error itself
         log.warning("alerta de dia sem envios indisponível: %s", err)
         return

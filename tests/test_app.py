@@ -1129,7 +1129,8 @@ def test_sender_test_records_the_result_and_refreshes_the_audit(
     blocks, the history says it counts."""
     calls = fake_smtp(monkeypatch, "auth")
     on_page(app, "pages/settings.py")
-    assert len(app.error) == 1  # only Carnê's sender
+    # only Carnê's sender (besides the days without sends of this ERP's empty send log)
+    assert len([e for e in app.error if "Nenhum envio" not in e.proto.title]) == 1
     send_test(app)
 
     assert calls and calls[0]["password"] == "segredo-do-smtp"

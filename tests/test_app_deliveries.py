@@ -354,3 +354,18 @@ def test_an_empty_period_says_so(write_db: Callable[..., str],
                 Period(dt.date(2023, 1, 1), dt.date(2023, 1, 31)), AS_OF)
     assert any("Nenhuma fatura não cancelada" in i.value for i in at.info)
     assert not at.metric and not alert_titles(at)
+
+
+def test_more_than_three_days_without_sends_are_one_alert(write_db: Callable[..., str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand ERP without its log: 07, 10 and 13/03 (4 notices each) and 17/03 (invoice
+    1007's first send, due as of 18/03) have no log row: 4 days, 13 notices, one alert."""
+    erp = hand_erp().delete("email_enviado", tipo_documento="fatura")
+    at = app_on(write_db(erp), monkeypatch, Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31)),
+                dt.date(2024, 3, 18))
+    days = [e for e in at.error if "Nenhum envio" in e.proto.title]
+    assert [plain(e.proto.title) for e in days] == [
+        "Nenhum envio de cobrança registrado em 4 dias"]
+    assert plain(days[0].value).startswith(
+        "07/03/2024 (4 avisos previstos); 10/03/2024 (4 avisos previstos); 13/03/2024 (4 avisos "
+        "previstos); 17/03/2024 (1 aviso previsto): 13 avisos de cobrança estavam previstos")

@@ -36,6 +36,7 @@ from carteiro.columns import (
     SendLog,
 )
 from carteiro.delivery.catalogue import (
+    DAY_WITHOUT_SENDS,
     DELIVERY_BY_CODE,
     DELIVERY_LABELS,
     DELIVERY_STATUSES,
@@ -46,8 +47,10 @@ from carteiro.delivery.catalogue import (
     MISSING,
     SENT,
     SENT_WHILE_INELIGIBLE,
+    Entry,
 )
 from carteiro.delivery.result import Delivery
+from carteiro.rules.alerts import Alert
 from carteiro.rules.catalogue import REASON_BY_CODE
 from carteiro.views.labels import MASK_LABELS, labelled
 
@@ -56,7 +59,7 @@ SCHEDULED_DAY_LABEL: Final = "Agendado (ainda não chegou)"
 
 
 @dataclass(frozen=True)
-class Figure:
+class Card:
     """One ``st.metric`` of the page: every text already in pt-BR."""
 
     label: str
@@ -68,26 +71,26 @@ def _share(part: int, whole: int) -> str:
     return fmt.percent(part / whole) if whole else "—"
 
 
-def summary(delivery: Delivery) -> list[Figure]:
+def summary(delivery: Delivery) -> list[Card]:
     """The headline numbers: due notices, sent, failed, not sent, sent while ineligible and
     days without sends."""
     counts = delivery.status_counts()
     due = delivery.due_notices()
     silent = delivery.days_without_sends()
     return [
-        Figure("Avisos devidos", fmt.integer(due),
+        Card("Avisos devidos", fmt.integer(due),
                "Faturas elegíveis com ao menos uma data de envio antes da data de referência."),
-        Figure("Enviados", _share(int(counts[SENT]), due),
+        Card("Enviados", _share(int(counts[SENT]), due),
                f"{fmt.integer(int(counts[SENT]))} dos avisos devidos têm um envio aceito pelo "
                "servidor de e-mail no log do ERP."),
-        Figure("Com falha", fmt.integer(int(counts[FAILED])),
+        Card("Com falha", fmt.integer(int(counts[FAILED])),
                "Avisos devidos que a rotina tentou enviar sem que nenhuma tentativa fosse "
                "aceita pelo servidor."),
-        Figure("Não enviados", fmt.integer(int(counts[MISSING])),
+        Card("Não enviados", fmt.integer(int(counts[MISSING])),
                "Avisos devidos sem nenhuma tentativa no log: a rotina não tentou enviar."),
-        Figure("Enviados sem ser elegíveis", fmt.integer(int(counts[SENT_WHILE_INELIGIBLE])),
+        Card("Enviados sem ser elegíveis", fmt.integer(int(counts[SENT_WHILE_INELIGIBLE])),
                "Faturas que hoje não passam nas nove condições, mas têm um envio aceito."),
-        Figure("Dias sem envios", fmt.integer(len(silent)),
+        Card("Dias sem envios", fmt.integer(len(silent)),
                "Dias com avisos previstos em que o log não tem nenhuma tentativa."),
     ]
 
@@ -152,6 +155,28 @@ def silent_days_text(delivery: Delivery) -> str:
         for day, n in delivery.days_without_sends().itertuples(index=False))
 
 
+SEPARATE_DAY_ALERTS: Final = 3
+
+
+def day_alerts(delivery: Delivery, separate: int = SEPARATE_DAY_ALERTS) -> list[Alert]:
+    """The red alerts of the days without sends: one per day (the contract's alert, naming
+    the day and its due notices) up to ``separate`` days; beyond that one alert naming every
+    day, so a routine stopped for weeks does not push the page below thirty red boxes."""
+    alerts = delivery.day_alerts()
+    if len(alerts) <= separate:
+        return alerts
+    total = sum(a.invoices for a in alerts)
+    return [Alert(
+        DAY_WITHOUT_SENDS.code,
+        f"Nenhum envio de cobrança registrado em {fmt.integer(len(alerts))} dias",
+        f"{silent_days_text(delivery)}: {fmt.integer(total)} avisos de cobrança estavam "
+        "previstos para esses dias e o log do ERP não tem nenhuma tentativa: a rotina não "
+        "rodou, ou não conseguiu tentar nada.",
+        DAY_WITHOUT_SENDS.where,
+        total,
+    )]
+
+
 # ---------------------------------------------------------------------------------------------
 # Per delivery status and per error kind
 
@@ -182,7 +207,7 @@ ERROR_KIND_HEADERS: Final[dict[str, str]] = {
 }
 
 
-def _catalogue_table(entries: tuple, counts: pd.Series) -> pd.DataFrame:
+def _catalogue_table(entries: tuple[Entry, ...], counts: pd.Series) -> pd.DataFrame:
     total = int(counts.sum())
     values = counts.to_numpy(dtype=np.int64)
     return pd.DataFrame({
