@@ -369,3 +369,17 @@ def test_more_than_three_days_without_sends_are_one_alert(write_db: Callable[...
     assert plain(days[0].value).startswith(
         "07/03/2024 (4 avisos previstos); 10/03/2024 (4 avisos previstos); 13/03/2024 (4 avisos "
         "previstos); 17/03/2024 (1 aviso previsto): 13 avisos de cobrança estavam previstos")
+
+
+@pytest.mark.parametrize(("table", "row", "customer"), [
+    ("table_failing_addresses", 1, 2),  # errado@exemplo.com
+    ("table_sent_while_ineligible", 0, 5),
+])
+def test_selecting_a_row_opens_its_customer(hand: AppTest, table: str, row: int,
+                                            customer: int) -> None:
+    hand.session_state[table] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    hand.run()
+    no_exception(hand)
+    assert hand.title[0].value == "Diagnóstico de um cliente"
+    assert hand.query_params["cliente"] == str(customer)
+    assert "Entregas: envios esperados e log do ERP" in [s.value for s in hand.subheader]
