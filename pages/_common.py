@@ -167,6 +167,7 @@ def clear_caches() -> None:
     _support_data.clear()
     _email_log.clear()
     _delivery.clear()
+    _failing_addresses.clear()
 
 
 def _load_with_status(source: DataSource, period: Period, what: str) -> Loaded:
@@ -366,6 +367,17 @@ def delivery(ctx: AppContext, as_of: dt.date) -> Delivery:
     """The delivery of the context's period (cached per audit and as-of date); raises what
     reading the send log raises."""
     return _delivery(ctx.key, as_of, ctx.audit, ctx.source.url)
+
+
+@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
+def _failing_addresses(key: tuple[Any, ...], as_of: dt.date, _delivery: Delivery) -> pd.DataFrame:
+    return deliveries_view.failing_addresses_table(_delivery)
+
+
+def failing_addresses(ctx: AppContext, found: Delivery) -> pd.DataFrame:
+    """«Entregas»' failing addresses (cached: grouping the log by address takes 0,6 s at
+    100.000 customers)."""
+    return _failing_addresses(ctx.key, found.as_of, found)
 
 
 def delivery_or_error(ctx: AppContext, as_of: dt.date) -> Delivery | None:

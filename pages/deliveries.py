@@ -81,7 +81,7 @@ common.table(kinds.drop(columns=[Cat.CODE]), view.ERROR_KIND_HEADERS, percent=[C
              widths=catalogue_widths)
 
 st.subheader("Endereços que continuam falhando")
-addresses = view.failing_addresses_table(delivery)
+addresses = common.failing_addresses(ctx, delivery)
 Addr = view.AddressRow
 if addresses.empty:
     st.success("Nenhum endereço com duas ou mais falhas sem nenhum envio aceito.", icon="✅")
