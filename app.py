@@ -4,8 +4,8 @@ Every run: page setup → access gate → the navigation (``pages/_nav.py``, bef
 imports; the first visit after a server start: ``pages/_first_visit.py``) → the link's state,
 read once per session (``pages/_url.py``) → sidebar (data source and its connection state,
 analysis period, refresh) → the cached audit of the period → the configuration alerts
-(conditions 1 and 2, in red above every page) → the URL updated to the page's state → the
-chosen page of ``pages/``.
+(conditions 1 and 2, and each day without sends of the send log, in red above every page) →
+the URL updated to the page's state → the chosen page of ``pages/``.
 
 Access. The dashboard shows customers' personal data. When ``.streamlit/secrets.toml``
 configures ``[auth]`` (OIDC through ``st.login``, with ``[access] allowed_emails`` /
@@ -52,4 +52,5 @@ common.keep_widget_values()
 ctx = common.load_context(navigation.url_path)
 gate.account_box(policy)
 common.show_alerts(ctx.audit)
+common.show_day_alerts(ctx)
 common.run_page(navigation)

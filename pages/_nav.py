@@ -23,11 +23,13 @@ PAGE_NAO_RECEBEM: Final = "pages/non_recipients.py"
 PAGE_DIAGNOSTICO: Final = "pages/diagnosis.py"
 PAGE_CONFIGURACAO: Final = "pages/settings.py"
 PAGE_DADOS: Final = "pages/data.py"
+PAGE_ENTREGAS: Final = "pages/deliveries.py"
 
 # URL path of each page file ("" for the default page, served at the root only).
 URL_PATHS: Final[dict[str, str]] = {
     PAGE_COBERTURA: "",
     PAGE_MOTIVOS: "motivos",
+    PAGE_ENTREGAS: "entregas",
     PAGE_NAO_RECEBEM: "nao-recebem",
     PAGE_DIAGNOSTICO: "diagnostico",
     PAGE_CONFIGURACAO: "configuracao",
@@ -43,6 +45,8 @@ def pages() -> dict[str, list[Any]]:
                     url_path="cobertura", default=True),
             st.Page(PAGE_MOTIVOS, title="Motivos", icon=":material/filter_alt:",
                     url_path=URL_PATHS[PAGE_MOTIVOS]),
+            st.Page(PAGE_ENTREGAS, title="Entregas", icon=":material/outgoing_mail:",
+                    url_path=URL_PATHS[PAGE_ENTREGAS]),
         ],
         "Suporte": [
             st.Page(PAGE_NAO_RECEBEM, title="Não recebem", icon=":material/unsubscribe:",

@@ -21,7 +21,8 @@ from typing import Any, Final
 
 import streamlit as st
 
-from carteiro import access
+from carteiro import access, localtime
+from carteiro.errors import CarteiroError
 from carteiro.views import links
 from pages import _period as period_widgets
 
@@ -40,10 +41,12 @@ K_NR_CITIES: Final = "nr_cities"
 K_NR_COVERAGE: Final = "nr_coverage"
 K_NR_COMBINATION: Final = "nr_combination"
 K_DATA_KINDS: Final = "data_kinds"
+K_AS_OF: Final = "deliv_as_of"
 
 NAO_RECEBEM: Final = "nao-recebem"
 DIAGNOSTICO: Final = "diagnostico"
 DADOS: Final = "dados"
+ENTREGAS: Final = "entregas"
 
 
 def _values(name: str) -> list[str]:
@@ -82,6 +85,36 @@ def read_once(url_path: str, today: dt.date | None = None) -> None:
             st.session_state[K_DIAG_QUERY] = links.search_from_link(_first(links.SEARCH))
     elif url_path == DADOS and _values(links.KIND):
         st.session_state[K_DATA_KINDS] = _values(links.KIND)
+    if url_path in (ENTREGAS, DIAGNOSTICO):
+        _read_as_of()
+
+
+def provider_today() -> dt.date:
+    """Today in the provider's time zone (this machine's date if that zone is unknown: the
+    sender test says so)."""
+    try:
+        return localtime.local_day(dt.datetime.now(dt.UTC))
+    except CarteiroError:
+        return dt.date.today()
+
+
+def as_of() -> dt.date:
+    """The session's as-of date of the send log (today unless the person chose another)."""
+    value = st.session_state.get(K_AS_OF)
+    return value if isinstance(value, dt.date) else provider_today()
+
+
+def _read_as_of() -> None:
+    parsed = links.as_of_from_link(_first(links.AS_OF), provider_today())
+    _warn(parsed.warnings)
+    if parsed.values[links.AS_OF] is not None:
+        st.session_state[K_AS_OF] = parsed.values[links.AS_OF]
+
+
+def _as_of_params(always: bool) -> list[str]:
+    """The as-of date for the URL: always on «Entregas», elsewhere only when it is not today."""
+    day = as_of()
+    return [day.isoformat()] if always or day != provider_today() else []
 
 
 def _read_non_recipients() -> None:
@@ -140,13 +173,15 @@ def _non_recipients_params() -> dict[str, list[str]]:
 def _diagnosis_params() -> dict[str, list[str]]:
     customer = st.session_state.get(K_DIAG_CUSTOMER)
     return {links.SEARCH: _text(K_DIAG_QUERY),
-            links.CUSTOMER: [str(int(customer))] if isinstance(customer, int) else []}
+            links.CUSTOMER: [str(int(customer))] if isinstance(customer, int) else [],
+            links.AS_OF: _as_of_params(always=False)}
 
 
 PAGE_PARAMS: Final[dict[str, Callable[[], dict[str, list[str]]]]] = {
     NAO_RECEBEM: _non_recipients_params,
     DIAGNOSTICO: _diagnosis_params,
     DADOS: lambda: {links.KIND: _list(K_DATA_KINDS)},
+    ENTREGAS: lambda: {links.AS_OF: _as_of_params(always=True)},
 }
 
 

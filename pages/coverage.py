@@ -6,8 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from carteiro.views import coverage as coverage_view
+from carteiro.views import deliveries as deliveries_view
 from carteiro.views import figures as figures_view
 from pages import _common as common
+from pages import _url as url_state
 
 ctx = common.context()
 audit = ctx.audit
@@ -32,6 +34,10 @@ for row in (metrics[:4], metrics[4:]):
     for column, metric in zip(st.columns(len(row)), row, strict=True):
         column.metric(metric.label, metric.value, metric.delta, delta_color=metric.delta_color,
                       help=metric.help, border=True)
+
+delivered = common.delivery_or_error(ctx, url_state.as_of())
+if delivered is not None:
+    st.markdown(deliveries_view.sent_share_line(delivered))
 
 st.subheader("Cobertura por data de vencimento")
 st.plotly_chart(

@@ -10,6 +10,7 @@ from carteiro import access
 from carteiro import formatting as fmt
 from carteiro.errors import CarteiroError
 from carteiro.rules.catalogue import CONDITIONS_IN_WORDS, COVERAGE_LABELS
+from carteiro.views import deliveries as deliveries_view
 from carteiro.views import diagnosis as diagnosis_view
 from carteiro.views import labels as labels_view
 from carteiro.views import non_recipients as non_recipients_view
@@ -144,6 +145,34 @@ else:
                              diagnosis_view.SendView.SUBJECT: 300,
                              diagnosis_view.SendView.OPEN: 165,
                              diagnosis_view.SendView.SENT: 125})
+
+    st.subheader("Entregas: envios esperados e log do ERP")
+    as_of = url_state.as_of()
+    delivered = common.delivery_or_error(ctx, as_of)
+    if delivered is not None:
+        st.caption(f"Log de envios registrado antes de {as_of:%d/%m/%Y} (a data de referência "
+                   "muda na página «Entregas»).")
+        Deliv = deliveries_view.InvoiceDelivery
+        per_invoice = deliveries_view.customer_invoices(delivered, customer_id)
+        common.table(per_invoice, deliveries_view.INVOICE_DELIVERY_HEADERS,
+                     ids=[Deliv.INVOICE_ID], integers=[Deliv.LOG_ROWS],
+                     key="diag_delivery", wrap=True,
+                     widths={Deliv.INVOICE_ID: 65, Deliv.STATUS: 110, Deliv.EXPECTED: 150,
+                             Deliv.LOG_ROWS: 70, Deliv.ERROR_KIND: 140, Deliv.ERROR: 220,
+                             Deliv.WHAT_TO_DO: 205})
+        matched = deliveries_view.customer_log_match(delivered,
+                                                     per_invoice[Deliv.INVOICE_ID])
+        if matched.empty:
+            st.caption("Nenhum envio esperado nem registrado no log para estas faturas.")
+        else:
+            Match = deliveries_view.LogMatch
+            st.caption("Cada data de envio esperada ao lado dos registros do log da fatura "
+                       "naquele dia; registros em dias sem envio esperado também aparecem.")
+            common.table(matched, deliveries_view.LOG_MATCH_HEADERS, ids=[Match.INVOICE_ID],
+                         dates=[Match.DAY], key="diag_delivery_log", wrap=True,
+                         widths={Match.INVOICE_ID: 65, Match.DAY: 95, Match.EXPECTED: 100,
+                                 Match.RESULT: 150, Match.ERROR_KIND: 140, Match.ERROR: 250,
+                                 Match.ADDRESS: 160})
 
 st.subheader("Destinatários")
 if d.recipients.empty:

@@ -75,7 +75,7 @@ ENGLISH = re.compile(
 FILE_TITLES = {"app", "common", "gate", "downloads", "nav", "url", "period", "tables",
                "first visit", "sender test widget", "coverage", "reasons", "non recipients",
                "diagnosis", "settings", "data", "motivos", "nao-recebem", "diagnostico",
-               "configuracao", "dados"}
+               "configuracao", "dados", "deliveries", "entregas"}
 
 VISIBLE_TEXT_JS = """() => {
   const skip = e => e.closest('[data-testid="stIconMaterial"], [data-testid="stTooltipIcon"]');

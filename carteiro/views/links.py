@@ -13,6 +13,8 @@ Parameters (names and values people can read and edit):
   as condition numbers joined by ``-``: ``6-8``).
 * «Diagnóstico»: ``cliente`` (id) and ``busca``.
 * «Dados»: ``tipo`` (the problem kinds, repeated).
+* «Entregas» and «Diagnóstico»: ``referencia`` (the as-of date, ``AAAA-MM-DD``; without it,
+  today in the provider's time zone).
 
 Values that need the data to be judged (a billing method, a city…) are checked by the page
 against its options.
@@ -41,6 +43,7 @@ COVERAGE: Final = "situacao"
 COMBINATION: Final = "combinacao"
 CUSTOMER: Final = "cliente"
 KIND: Final = "tipo"
+AS_OF: Final = "referencia"
 
 FIRST_DAY: Final = dt.date(2000, 1, 1)
 YEARS_AHEAD: Final = 5
@@ -186,6 +189,24 @@ def combination_from_link(value: str | None) -> Parsed:
 def combination_param(mask: int) -> str:
     return COMBINATION_SEPARATOR.join(str(r.number) for i, r in enumerate(REASONS)
                                       if int(mask) >> i & 1)
+
+
+def as_of_from_link(value: str | None, today: dt.date) -> Parsed:
+    """The as-of date of ``referencia`` (``values[AS_OF]``; None: today), with a warning when
+    it is unreadable or out of the period picker's bounds."""
+    if not value:
+        return Parsed({AS_OF: None})
+    warnings: list[str] = []
+    day = _day(value, AS_OF, warnings)
+    if day is not None and not FIRST_DAY <= day <= last_day(today):
+        warnings.append(f"{day:%d/%m/%Y} está fora das datas aceitas ({FIRST_DAY:%d/%m/%Y} a "
+                        f"{last_day(today):%d/%m/%Y})")
+        day = None
+    if warnings:
+        line = ("Data de referência do link inválida: " + "; ".join(warnings)
+                + f"; usando hoje ({today:%d/%m/%Y}).")
+        return Parsed({AS_OF: None}, (line,))
+    return Parsed({AS_OF: day})
 
 
 def customer_from_link(value: str | None) -> Parsed:
