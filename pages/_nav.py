@@ -19,6 +19,7 @@ import streamlit as st
 
 PAGE_COBERTURA: Final = "pages/coverage.py"
 PAGE_MOTIVOS: Final = "pages/reasons.py"
+PAGE_SIMULACAO: Final = "pages/simulation.py"
 PAGE_NAO_RECEBEM: Final = "pages/non_recipients.py"
 PAGE_DIAGNOSTICO: Final = "pages/diagnosis.py"
 PAGE_CONFIGURACAO: Final = "pages/settings.py"
@@ -28,6 +29,7 @@ PAGE_DADOS: Final = "pages/data.py"
 URL_PATHS: Final[dict[str, str]] = {
     PAGE_COBERTURA: "",
     PAGE_MOTIVOS: "motivos",
+    PAGE_SIMULACAO: "simulacao",
     PAGE_NAO_RECEBEM: "nao-recebem",
     PAGE_DIAGNOSTICO: "diagnostico",
     PAGE_CONFIGURACAO: "configuracao",
@@ -43,6 +45,8 @@ def pages() -> dict[str, list[Any]]:
                     url_path="cobertura", default=True),
             st.Page(PAGE_MOTIVOS, title="Motivos", icon=":material/filter_alt:",
                     url_path=URL_PATHS[PAGE_MOTIVOS]),
+            st.Page(PAGE_SIMULACAO, title="Simulação", icon=":material/science:",
+                    url_path=URL_PATHS[PAGE_SIMULACAO]),
         ],
         "Suporte": [
             st.Page(PAGE_NAO_RECEBEM, title="Não recebem", icon=":material/unsubscribe:",
