@@ -130,12 +130,12 @@ else:
     st.markdown(f"**{fmt.plural(len(picked), 'correção', 'correções')} simulada"
                 f"{'s' if len(picked) > 1 else ''}** (calculado em {fmt.decimal(seconds, 1)} s):")
     st.markdown("\n".join(f"- {access.text(a)}" for a in view.picked_summary(picked)))
-gained = result.simulated.covered - result.now.covered
-share_now = fmt.percent(result.now.covered_share or 0)
-share_then = fmt.percent(result.simulated.covered_share or 0)
-st.success(f"Com estas correções: **{fmt.signed_integer(gained)} clientes cobertos** "
-           f"({share_now} → {share_then}) e **{fmt.money(result.amount_gained)}** em faturas "
-           "em aberto passam a receber o aviso.", icon="📈")
+    gained = result.simulated.covered - result.now.covered
+    share_now = fmt.percent(result.now.covered_share or 0)
+    share_then = fmt.percent(result.simulated.covered_share or 0)
+    st.success(f"Com estas correções: **{fmt.signed_integer(gained)} clientes cobertos** "
+               f"({share_now} → {share_then}) e **{fmt.money(result.amount_gained)}** em "
+               "faturas em aberto passam a receber o aviso.", icon="📈")
 
 st.caption("Valores simulados; a variação é em relação a hoje.")
 metrics = result.metrics()
@@ -151,6 +151,9 @@ for title, now_figure, simulated_figure, key in (
     ("Motivos de falha", figures_view.reasons_figure(result.reasons_now),
      figures_view.reasons_figure(result.reasons_simulated), "reasons"),
 ):
+    if key == "reasons":  # the same scale on both sides (the methods' totals do not change)
+        for figure in (now_figure, simulated_figure):
+            figure.update_xaxes(range=[0, max(result.reasons_top, 1) * 1.15])
     st.subheader(title)
     now_column, simulated_column = st.columns(2, gap="large")
     for column, caption, figure, side in ((now_column, "Hoje", now_figure, "now"),

@@ -270,8 +270,20 @@ class Comparison:
         return round(self.now.amount_without_notice - self.simulated.amount_without_notice, 2)
 
     def metrics(self) -> list[coverage_view.MetricView]:
-        """The Cobertura metrics of the simulation, each with its change against today."""
-        return coverage_view.coverage_metrics(self.simulated, self.now)
+        """The Cobertura metrics of the simulation, each with its change against today (none
+        when nothing changes; no arrow for an amount that does not change)."""
+        if self.simulated == self.now:
+            return coverage_view.coverage_metrics(self.simulated, None)
+        out = coverage_view.coverage_metrics(self.simulated, self.now)
+        same = self.simulated.amount_without_notice == self.now.amount_without_notice
+        return [dataclasses.replace(m, delta=None) if same and m.key == "amount_without_notice"
+                else m for m in out]
+
+    @property
+    def reasons_top(self) -> int:
+        """The largest bar of both reasons figures (to draw them on the same scale)."""
+        both = pd.concat([self.reasons_now, self.reasons_simulated])
+        return int(both[[ReasonRow.CUSTOMERS, ReasonRow.INVOICES]].to_numpy().max(initial=0))
 
 
 def compare(sim: Simulator, state: State,
