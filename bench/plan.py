@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                                "machine": machine(), "period": [d.isoformat() for d in PERIOD],
                                "runs": args.runs, "sizes": sizes, "by_size": {}}
     for size in sizes:
-        db = ensure_database(size, args.months)
+        db = Path(ensure_database("sqlite", size, args.months).removeprefix("sqlite:///"))
         row: dict[str, Any] = {"database": db.name}
         for kind in kinds:
             runs = []
