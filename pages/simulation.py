@@ -47,10 +47,13 @@ def configuration_inputs() -> None:
     st.markdown("**Configuração do ERP**")
     if opts.routine is not None:
         st.checkbox("Ativar a rotina de envio de e-mail de cobrança", key="sim_routine")
+    if opts.senders:
+        st.caption("Remetentes a ativar (e com o teste de envio aprovado):")
     for s in opts.senders:
-        what = ("ativar e considerar o teste de envio aprovado" if s.inactive and s.failed
-                else "ativar" if s.inactive else "considerar o teste de envio aprovado")
-        st.checkbox(f"Remetente {access.text(s.label)}: {what}", key=f"sim_sender_{s.sender_id}")
+        what = ("Inativo e reprovado no teste de envio: ativar e considerar o teste aprovado."
+                if s.inactive and s.failed else "Inativo: ativar." if s.inactive
+                else "Reprovado no teste de envio: considerar o teste aprovado.")
+        st.checkbox(access.text(s.label), key=f"sim_sender_{s.sender_id}", help=what)
     if opts.routine is None and not opts.senders:
         st.caption("A rotina está ativa e todos os remetentes estão ativos e aprovados.")
     methods = [None, *opts.methods]
@@ -69,17 +72,21 @@ def configuration_inputs() -> None:
 
 def list_inputs() -> None:
     st.markdown("**Serviços e contatos**")
+    if opts.notices:
+        st.caption("Permitir e-mail de cobrança nos serviços com envio:")
     for notice, correction in opts.notices.items():
-        count = fmt.plural(len(correction.targets), "serviço")
-        st.checkbox(f"Permitir e-mail nos {count} com envio «{notice}»",
-                    key=f"sim_notice_{notice}")
+        st.checkbox(f"{access.text(f'«{notice}»')}: "
+                    f"{fmt.plural(len(correction.targets), 'serviço')}",
+                    key=f"sim_notice_{notice}",
+                    help="Uma decisão por cliente: a simulação libera todos esses serviços.")
+    if opts.contacts is not None or opts.addresses is not None:
+        st.caption("Corrigir os contatos dos clientes:")
     if opts.contacts is not None:
-        st.checkbox(f"Permitir e-mail em um contato de "
-                    f"{fmt.plural(len(opts.contacts.targets), 'cliente')} sem permissão",
-                    key="sim_contacts")
+        st.checkbox(f"Sem permissão: {fmt.plural(len(opts.contacts.targets), 'cliente')}",
+                    key="sim_contacts", help=access.text(opts.contacts.action))
     if opts.addresses is not None:
-        st.checkbox(f"Corrigir o e-mail inválido ou vazio de "
-                    f"{fmt.plural(len(opts.addresses.targets), 'cliente')}", key="sim_addresses")
+        st.checkbox(f"E-mail inválido: {fmt.plural(len(opts.addresses.targets), 'cliente')}",
+                    key="sim_addresses", help=access.text(opts.addresses.action))
     if not (opts.notices or opts.contacts or opts.addresses):
         st.caption("Nenhum serviço ou contato a corrigir.")
     st.markdown("**Plano recomendado** (cada passo com o ganho dado os anteriores)")

@@ -207,7 +207,7 @@ def test_the_page_says_nothing_is_written_and_keeps_erp_names_as_text(db: str) -
     shown = "\n".join(str(i.value) for i in at.info)
     assert "Nada é gravado no ERP" in shown
     label = at.checkbox(key="sim_sender_2").label
-    assert r"Remetente \*Carnê\*" in label  # the ERP's asterisks shown, not bold
+    assert label.startswith(r"Remetente \*Carnê\*")  # the ERP's asterisks shown, not bold
 
 
 def test_the_export_reads_back(db: str, downloads: dict) -> None:  # noqa: F811
@@ -225,3 +225,18 @@ def test_the_export_reads_back(db: str, downloads: dict) -> None:  # noqa: F811
     book = pd.read_excel(io.BytesIO(download(at, "sim_download_xlsx", downloads)))
     assert sorted(book["ID"].astype(int)) == [2, 3, 4, 5, 6]
     assert book[headers[simulation_view.Gained.AMOUNT]].tolist() == [99.9] * 5
+
+
+def test_today_side_is_the_audit_as_cobertura_and_motivos_show_it(db: str) -> None:
+    from carteiro.views import coverage as coverage_view
+    from carteiro.views import reasons as reasons_view
+
+    audit = audit_of(db)
+    sim = Simulator(audit, {})
+    result = simulation_view.compare(sim, sim.base)
+    assert result.now == result.simulated == coverage_view.coverage_summary(audit)
+    table = reasons_view.reason_table(audit)
+    for column in ("number", "code", "customers", "invoices"):
+        assert result.reasons_now[column].tolist() == table[column].tolist()
+    assert result.methods_now.equals(coverage_view.coverage_by_method(audit))
+    assert result.gained.empty and result.amount_gained == 0
