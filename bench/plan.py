@@ -128,6 +128,7 @@ def _worker_page(db: Path) -> dict[str, Any]:
     plan = build_plan(sim)
     opts = view.options(audit)
     methods_now = coverage_view.coverage_by_method(audit)
+    codes = view.method_codes(audit, methods_now)
     at = _timed(marks, "first_visit_s", at)
     steps = [s.number for s in plan.steps]
     picks = [(n,) for n in steps] + [tuple(steps), ()]
@@ -136,7 +137,7 @@ def _worker_page(db: Path) -> dict[str, Any]:
     for numbers in picks:
         started = time.perf_counter()
         chosen = view.corrections(opts, view.Picked(plan_steps=numbers), plan)
-        result = view.compare(sim, view.simulate(sim, chosen), methods_now)
+        result = view.compare(sim, view.simulate(sim, chosen), methods_now, codes)
         clicks.append(time.perf_counter() - started)
         gained = max(gained, len(result.gained))
     return {**marks, "steps": len(steps), "invoices": len(audit.invoices),

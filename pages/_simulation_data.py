@@ -42,6 +42,11 @@ def _methods_now(key: tuple[Any, ...], _audit: Audit) -> pd.DataFrame:
     return coverage_view.coverage_by_method(_audit)
 
 
+@st.cache_resource(ttl=common.AUDIT_TTL_SECONDS, max_entries=4, show_spinner=False)
+def _method_codes(key: tuple[Any, ...], _audit: Audit, _methods_now: pd.DataFrame) -> Any:
+    return simulation_view.method_codes(_audit, _methods_now)
+
+
 def simulator(ctx: common.AppContext) -> Simulator:
     return _simulator(ctx.key, ctx.audit, ctx)
 
@@ -56,3 +61,8 @@ def options(ctx: common.AppContext) -> simulation_view.Options:
 
 def methods_now(ctx: common.AppContext) -> pd.DataFrame:
     return _methods_now(ctx.key, ctx.audit)
+
+
+def method_codes(ctx: common.AppContext) -> Any:
+    """Per invoice, its row of :func:`methods_now` (see :func:`simulation_view.method_codes`)."""
+    return _method_codes(ctx.key, ctx.audit, methods_now(ctx))

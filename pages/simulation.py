@@ -33,6 +33,7 @@ with st.spinner("Preparando a simulação e o plano recomendado…"):
     sim = data.simulator(ctx)
     plan = data.plan(ctx)
     opts = data.options(ctx)
+    data.method_codes(ctx)
 
 STEP_KEY = "sim_step_{}"
 
@@ -126,7 +127,7 @@ picked = view.corrections(opts, view.Picked(
 
 began = time.perf_counter()
 simulated = view.simulate(sim, picked)
-result = view.compare(sim, simulated, data.methods_now(ctx))
+result = view.compare(sim, simulated, data.methods_now(ctx), data.method_codes(ctx))
 seconds = time.perf_counter() - began
 
 st.header("Hoje × simulado")

@@ -240,3 +240,27 @@ def test_today_side_is_the_audit_as_cobertura_and_motivos_show_it(db: str) -> No
         assert result.reasons_now[column].tolist() == table[column].tolist()
     assert result.methods_now.equals(coverage_view.coverage_by_method(audit))
     assert result.gained.empty and result.amount_gained == 0
+
+
+@pytest.mark.parametrize("case", ["sender", "status", "two_conditions"])
+def test_simulated_coverage_by_method_is_cobertura_of_the_corrected_copy(
+        db: str, tmp_path: Path, case: str) -> None:
+    """The simulated figure's frame, by integer sums, equals Cobertura's own view of the
+    SQL-corrected copy (the bars: invoices with and without notice, open amount)."""
+    from carteiro.views import coverage as coverage_view
+
+    _, sql, _ = CASES[case]
+    sim = Simulator(audit_of(db), {})
+    state = sim.simulate(simulation_view.corrections(
+        simulation_view.options(sim.audit), PICKS[case]))
+    got = simulation_view.compare(sim, state).methods_simulated.set_index("label")
+    expected = coverage_view.coverage_by_method(corrected(db, tmp_path, sql)).set_index("label")
+    columns = ["invoices", "eligible", "not_eligible", "customers", "amount_without_notice"]
+    assert got.loc[expected.index, columns].equals(expected[columns])
+
+
+PICKS = {
+    "sender": simulation_view.Picked(senders=(2,)),
+    "status": simulation_view.Picked(status_method=1, statuses=("cancelado",)),
+    "two_conditions": simulation_view.Picked(senders=(2,), notices=("nenhum",)),
+}

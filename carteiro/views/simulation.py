@@ -46,7 +46,14 @@ from carteiro.plan.simulator import Simulator, State
 from carteiro.rules.catalogue import COVERAGE_LABELS, REASONS
 from carteiro.rules.engine import Audit
 from carteiro.views import coverage as coverage_view
-from carteiro.views.labels import MASK_LABELS, labelled, method_labels, sender_labels
+from carteiro.views.coverage import Breakdown
+from carteiro.views.labels import (
+    MASK_LABELS,
+    invoice_method_labels,
+    labelled,
+    method_labels,
+    sender_labels,
+)
 from carteiro.views.reasons import ReasonRow
 
 OFFSET_LIMIT: Final = 3650  # days before or after the due date a simulated rule may be at
@@ -286,19 +293,46 @@ class Comparison:
         return int(both[[ReasonRow.CUSTOMERS, ReasonRow.INVOICES]].to_numpy().max(initial=0))
 
 
-def compare(sim: Simulator, state: State,
-            methods_now: pd.DataFrame | None = None) -> Comparison:
-    """Now versus ``state`` (``methods_now``: today's coverage by method, when cached)."""
+def method_codes(audit: Audit, methods_now: pd.DataFrame) -> np.ndarray:
+    """Per invoice (the audit's order), its row in ``methods_now`` (today's coverage by
+    method): built once per audit, so a what-if sums by integer codes."""
+    labels = invoice_method_labels(audit)
+    codes = pd.Index(methods_now[Breakdown.LABEL]).get_indexer(labels.to_numpy())
+    if (codes < 0).any():
+        raise ValueError("an invoice's billing method is not in today's coverage by method")
+    return codes.astype(np.int64)
+
+
+def methods_simulated(sim: Simulator, state: State, methods_now: pd.DataFrame,
+                      codes: np.ndarray) -> pd.DataFrame:
+    """Coverage by billing method under ``state``, the rows of ``methods_now`` (the invoices
+    and customers per method do not change; with and without notice and the open amount
+    without notice do) — what :func:`~carteiro.views.coverage.coverage_by_method` gives on the
+    simulated audit, by integer sums."""
+    without = state.masks != 0
+    size = len(methods_now)
+    eligible = np.bincount(codes, weights=~without, minlength=size).round().astype(int)
+    out = methods_now.copy()
+    out[Breakdown.ELIGIBLE] = eligible
+    out[Breakdown.NOT_ELIGIBLE] = out[Breakdown.INVOICES].to_numpy() - eligible
+    out[Breakdown.SHARE] = eligible / out[Breakdown.INVOICES].to_numpy()
+    amount = np.bincount(codes, weights=np.where(without, sim.open_amount, 0.0), minlength=size)
+    out[Breakdown.AMOUNT] = amount.round(2)
+    return out
+
+
+def compare(sim: Simulator, state: State, methods_now: pd.DataFrame | None = None,
+            codes: np.ndarray | None = None) -> Comparison:
+    """Now versus ``state`` (``methods_now``, ``codes``: today's coverage by method and
+    :func:`method_codes`, when cached)."""
     if methods_now is None:
         methods_now = coverage_view.coverage_by_method(sim.audit)
-    simulated = simulated_audit(sim, state)
-    methods_simulated = coverage_view.coverage_by_method(simulated)
-    order = pd.Index(methods_now[coverage_view.Breakdown.LABEL])
-    methods_simulated = (methods_simulated.set_index(coverage_view.Breakdown.LABEL)
-                         .reindex(order).reset_index())
+    if codes is None:
+        codes = method_codes(sim.audit, methods_now)
     return Comparison(
         now=summary(sim, sim.base), simulated=summary(sim, state),
-        methods_now=methods_now, methods_simulated=methods_simulated,
+        methods_now=methods_now, methods_simulated=methods_simulated(sim, state, methods_now,
+                                                                     codes),
         reasons_now=reason_rows(sim, sim.base), reasons_simulated=reason_rows(sim, state),
         gained=customers_gained(sim, state))
 
