@@ -44,6 +44,14 @@ def apply_plan() -> None:
         st.session_state[STEP_KEY.format(step.number)] = True
 
 
+def clear() -> None:
+    """«Limpar»: every correction switched off (before the form is read)."""
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith("sim_") and key not in (
+                "sim_submit", "sim_apply_plan", "sim_clear"):
+            del st.session_state[key]
+
+
 def configuration_inputs() -> None:
     st.markdown("**Configuração do ERP**")
     if opts.routine is not None:
@@ -113,6 +121,8 @@ with st.form("sim_form"):
         st.form_submit_button("Aplicar o plano recomendado", icon=":material/checklist:",
                               on_click=apply_plan, key="sim_apply_plan",
                               disabled=not plan.steps)
+        st.form_submit_button("Limpar", icon=":material/restart_alt:", on_click=clear,
+                              key="sim_clear")
 
 state = st.session_state
 picked = view.corrections(opts, view.Picked(

@@ -264,3 +264,18 @@ PICKS = {
     "status": simulation_view.Picked(status_method=1, statuses=("cancelado",)),
     "two_conditions": simulation_view.Picked(senders=(2,), notices=("nenhum",)),
 }
+
+
+def test_clear_switches_everything_off(db: str) -> None:
+    at = simulation_page()
+    check(at, "sim_sender_2")
+    at.selectbox(key="sim_rule_method").set_value(1)
+    at.number_input(key="sim_rule_days").set_value(-7)
+    submit(at)
+    assert gained_ids(at) == {2, 3, 4, 5, 6, 9}
+    at.button(key="sim_clear").click().run()
+    no_exception(at)
+    assert not at.checkbox(key="sim_sender_2").value
+    assert at.number_input(key="sim_rule_days").value == 0
+    assert metric(at, "Cobertos") == fmt.integer(len(covered_ids(audit_of(db))))
+    assert "Nenhuma correção escolhida" in "\n".join(c.value for c in at.caption)
