@@ -279,3 +279,26 @@ def test_clear_switches_everything_off(db: str) -> None:
     assert at.number_input(key="sim_rule_days").value == 0
     assert metric(at, "Cobertos") == fmt.integer(len(covered_ids(audit_of(db))))
     assert "Nenhuma correção escolhida" in "\n".join(c.value for c in at.caption)
+
+
+def test_hostile_erp_text_stays_text_on_the_page(write_db: Callable[..., str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile ERP (tests/hostile.py): the labels of the corrections (ERP names inside) and
+    everything the page renders as Markdown get no link, image, HTML or autolink."""
+    import re
+
+    from tests.hostile import make_hostile
+    from tests.test_app import markdown_texts, mixed_erp
+
+    url = write_db(mixed_erp())
+    make_hostile(path_of(url), "127.0.0.1:9")
+    monkeypatch.setenv("CARTEIRO_DB_URL", url)
+    at = simulation_page()
+    at.button(key="sim_apply_plan").click().run()
+    no_exception(at)
+    seen = markdown_texts(at) + [str(c.label) for c in at.checkbox]
+    seen += [str(c.help) for c in at.checkbox if c.help]
+    assert any("nome" in t or "descricao" in t for t in seen)
+    for text in seen:
+        assert not re.search(r"(?<!\\)(\]\(|<img|<a |://|www\.|@evil|:material|:red\[)",
+                             text), text
