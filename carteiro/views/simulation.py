@@ -30,7 +30,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from carteiro.columns import CustomerAudit, Invoice, Method, Sender, ServiceStatus
+from carteiro.columns import CustomerAudit, Method, Sender, ServiceStatus
 from carteiro.erp.dataset import BLOCKING_NOTICES
 from carteiro.plan import whatif
 from carteiro.plan.candidates import Corrections
@@ -177,17 +177,6 @@ def summary(sim: Simulator, state: State) -> coverage_view.CoverageSummary:
         customers=c.customers, covered=c.covered, partial=c.partial, not_covered=c.not_covered,
         invoices=c.invoices, eligible_invoices=c.eligible,
         amount_without_notice=c.amount_without_notice)
-
-
-def simulated_audit(sim: Simulator, state: State) -> Audit:
-    """The audit with each invoice's verdict under ``state`` (eligible and reasons): what the
-    Cobertura views read. The other columns are today's (see the module's doc)."""
-    if state is sim.base:
-        return sim.audit
-    inv = sim.audit.invoices.copy(deep=False)
-    inv[Invoice.ELIGIBLE] = state.masks == 0
-    inv[Invoice.REASON_MASK] = state.masks
-    return dataclasses.replace(sim.audit, invoices=inv)
 
 
 def _counts(masks: np.ndarray) -> list[int]:
@@ -340,18 +329,6 @@ def compare(sim: Simulator, state: State, methods_now: pd.DataFrame | None = Non
 def simulate(sim: Simulator, picked: Iterable[Correction]) -> State:
     """The state of exactly ``picked`` (only what changed since the last one is recomputed)."""
     return sim.simulate(picked)
-
-
-def step_labels(plan: Plan) -> dict[int, str]:
-    """Each step of the plan as one pt-BR line (its action stays the ERP's text: the page
-    shows it as text)."""
-    return {s.number: s.correction.action for s in plan.steps}
-
-
-def step_gains(plan: Plan) -> dict[int, tuple[int, int, float]]:
-    """Each step's gain given the steps before it: customers, invoices, open amount."""
-    return {s.number: (s.impact.customers, s.impact.invoices, s.impact.amount)
-            for s in plan.steps}
 
 
 def picked_summary(picked: Sequence[Correction]) -> list[str]:
