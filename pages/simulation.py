@@ -194,7 +194,7 @@ if len(rows) > len(shown):
 st.markdown(text)
 G = view.Gained
 common.table(shown, view.GAINED_HEADERS, money=[G.AMOUNT], ids=[G.ID], integers=[G.INVOICES],
-             key="sim_gained", widths={G.NAME: 230, G.REASONS: "large"})
+             key="sim_gained", widths={G.NAME: 230, G.AMOUNT: 190, G.REASONS: 280})
 
 stem = f"carteiro-simulacao-{ctx.period.start:%Y-%m-%d}-a-{ctx.period.end:%Y-%m-%d}"
 count = fmt.plural(len(rows), "cliente")

@@ -213,12 +213,12 @@ class Gained:
 GAINED_HEADERS: Final[dict[str, str]] = {
     Gained.ID: "ID",
     Gained.NAME: "Cliente",
-    Gained.DOCUMENT: "CPF/CNPJ",
-    Gained.CITY: "Cidade",
+    Gained.AMOUNT: "Em aberto sem aviso hoje (R$)",
+    Gained.INVOICES: "Faturas",
     Gained.COVERAGE: "Situação hoje",
     Gained.REASONS: "Motivos hoje",
-    Gained.INVOICES: "Faturas",
-    Gained.AMOUNT: "Em aberto sem aviso hoje (R$)",
+    Gained.DOCUMENT: "CPF/CNPJ",
+    Gained.CITY: "Cidade",
 }
 
 
@@ -244,6 +244,7 @@ def customers_gained(sim: Simulator, state: State) -> pd.DataFrame:
         Gained.AMOUNT: rows[CustomerAudit.AMOUNT_WITHOUT_NOTICE].to_numpy(dtype=float),
     })
     out[Gained.ID] = out[Gained.ID].astype("Int64")
+    out = out[list(GAINED_HEADERS)]
     return out.sort_values([Gained.AMOUNT, Gained.ID], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
 
