@@ -19,6 +19,7 @@ import streamlit as st
 
 PAGE_COBERTURA: Final = "pages/coverage.py"
 PAGE_MOTIVOS: Final = "pages/reasons.py"
+PAGE_SIMULACAO: Final = "pages/simulation.py"
 PAGE_NAO_RECEBEM: Final = "pages/non_recipients.py"
 PAGE_DIAGNOSTICO: Final = "pages/diagnosis.py"
 PAGE_CONFIGURACAO: Final = "pages/settings.py"
@@ -30,6 +31,7 @@ URL_PATHS: Final[dict[str, str]] = {
     PAGE_COBERTURA: "",
     PAGE_MOTIVOS: "motivos",
     PAGE_ENTREGAS: "entregas",
+    PAGE_SIMULACAO: "simulacao",
     PAGE_NAO_RECEBEM: "nao-recebem",
     PAGE_DIAGNOSTICO: "diagnostico",
     PAGE_CONFIGURACAO: "configuracao",
@@ -47,6 +49,8 @@ def pages() -> dict[str, list[Any]]:
                     url_path=URL_PATHS[PAGE_MOTIVOS]),
             st.Page(PAGE_ENTREGAS, title="Entregas", icon=":material/outgoing_mail:",
                     url_path=URL_PATHS[PAGE_ENTREGAS]),
+            st.Page(PAGE_SIMULACAO, title="Simulação", icon=":material/science:",
+                    url_path=URL_PATHS[PAGE_SIMULACAO]),
         ],
         "Suporte": [
             st.Page(PAGE_NAO_RECEBEM, title="Não recebem", icon=":material/unsubscribe:",

@@ -41,7 +41,7 @@ from tests.test_views import EXPECTED_REASONS, HYPERLINK_NAME, mixed_erp
 APP = Path(__file__).resolve().parent.parent / "app.py"
 MARCH = Period(*MARCH_2024)
 PAGES = ["pages/coverage.py", "pages/reasons.py", "pages/non_recipients.py",
-         "pages/diagnosis.py", "pages/settings.py", "pages/data.py"]
+         "pages/diagnosis.py", "pages/settings.py", "pages/data.py", "pages/simulation.py"]
 TIMEOUT = 60
 
 
@@ -479,6 +479,7 @@ DOORS = {path: title for path, title in (
     ("diagnostico", "Diagnóstico de um cliente"),
     ("configuracao", "Configuração do envio no ERP"),
     ("dados", "Problemas nos dados do ERP"),
+    ("simulacao", "Simulação de correções"),
 )}
 
 
