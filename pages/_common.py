@@ -4,13 +4,13 @@ the shared :class:`AppContext`, and (re-exported) the pt-BR table helper of
 ``pages/_url.py``, the navigation ``pages/_nav.py``.
 
 How the pages share the audit: ``app.py`` calls :func:`load_context` on every run, before
-``st.navigation(...).run()``. It loads the Audit through :func:`_load` — ``st.cache_resource``
-keyed on ``(url, origin, start, end)``, so the frames are never hashed nor copied and a
-rerun costs nothing — and puts an :class:`AppContext` (source, period, the cached Audit) in
+``st.navigation(...).run()``. It loads the Audit through :func:`_load` — :data:`AUDITS`, a
+:class:`~carteiro.memory_cache.MemoryCache` bounded by ``CARTEIRO_CACHE_MB`` and keyed on
+``(url, origin, start, end)``, so the frames are never hashed nor copied and a rerun costs
+nothing — and puts an :class:`AppContext` (source, period, the cached Audit) in
 ``st.session_state``. Each page reads it with :func:`context`. Derived frames that cost more
-than a few milliseconds (the customer search index, the non-recipients table) are cached the
-same way, keyed on the context's small :attr:`AppContext.key`, with the Audit passed as an
-unhashed ``_audit`` argument.
+than a few milliseconds (the customer search index, the non-recipients table) are kept in the same
+cache, keyed on the context's small :attr:`AppContext.key`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from carteiro import access, localtime
+from carteiro import access, localtime, memory_cache
 from carteiro import formatting as fmt
 from carteiro.erp.load import load_email_log
 from carteiro.erp.source import DataSource, demo_db_path, resolve_source
@@ -137,12 +137,22 @@ class AppContext:
 Progress = Callable[[str], None]
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
+CACHE_BUDGET, CACHE_WARNING = memory_cache.budget_from_env()
+if CACHE_WARNING:
+    log.warning(CACHE_WARNING)
+# The audits (and what Cobertura derives from earlier months), bounded by memory: at a million
+# customers one audit is about a gigabyte, so a count of entries bounds nothing.
+AUDITS = memory_cache.MemoryCache(CACHE_BUDGET, ttl=AUDIT_TTL_SECONDS)
+
+
 def _load(url: str, origin: str, start: dt.date, end: dt.date,
           _progress: Progress | None = None) -> Loaded:
-    began = time.perf_counter()
-    audit = run_audit(DataSource(url, origin), Period(start, end), progress=_progress)
-    return Loaded(audit, dt.datetime.now(), time.perf_counter() - began)
+    def load() -> Loaded:
+        began = time.perf_counter()
+        audit = run_audit(DataSource(url, origin), Period(start, end), progress=_progress)
+        return Loaded(audit, dt.datetime.now(), time.perf_counter() - began)
+
+    return AUDITS.get_or_load(("audit", url, origin, start, end), load)
 
 
 @st.cache_resource(show_spinner=False)
@@ -156,9 +166,7 @@ def _ensure_demo(path: str, _progress: Progress | None = None) -> bool:
 def clear_caches() -> None:
     """Forget every loaded audit and what was derived from it (the refresh button, and after a
     sender test)."""
-    _load.clear()
-    _customer_index.clear()
-    _support_data.clear()
+    AUDITS.clear()
     _email_log.clear()
 
 
@@ -219,6 +227,8 @@ def load_context(url_path: str = "") -> AppContext:
         sidebar.markdown(access.text(source.display))
         sidebar.caption(f"Definida por {access.text(source.origin)}")
     connection = sidebar.empty()
+    if CACHE_WARNING:
+        sidebar.warning(CACHE_WARNING, icon="⚠️")
     sidebar.button("Atualizar dados", icon=":material/refresh:", on_click=clear_caches,
                    width="stretch",
                    help="Relê o banco do ERP agora (os dados são guardados por 10 minutos).")
@@ -300,9 +310,10 @@ def context() -> AppContext:
 
 
 def previous_audit(ctx: AppContext) -> Audit | None:
-    """The audit of the previous period of the same length (None when it cannot be read)."""
-    previous = ctx.period.previous()
+    """The audit of the previous period of the same length (None when it cannot be read, or
+    when there is none: a period starting at the first accepted day)."""
     try:
+        previous = ctx.period.previous()
         return _load_with_status(ctx.source, previous,
                                  f"o período anterior ({previous.label()})").audit
     except CarteiroError as err:
@@ -310,21 +321,21 @@ def previous_audit(ctx: AppContext) -> Audit | None:
         return None
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
 def _customer_index(key: tuple[Any, ...], _audit: Audit) -> pd.DataFrame:
-    return non_recipients_view.customer_index(_audit)
+    return AUDITS.get_or_load(("customer_index", *key),
+                              lambda: non_recipients_view.customer_index(_audit))
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
 def _support_data(key: tuple[Any, ...], _audit: Audit) -> non_recipients_view.SupportData:
-    return non_recipients_view.support_data(_audit, _customer_index(key, _audit))
+    return AUDITS.get_or_load(("support_data", *key), lambda: non_recipients_view.support_data(
+        _audit, _customer_index(key, _audit)))
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=24, show_spinner=False)
 def _capacity(key: tuple[Any, ...], daily_cap: int | None, _audit: Audit) -> pd.DataFrame:
     from carteiro.views import capacity as capacity_view
 
-    return capacity_view.capacity_table(_audit, daily_cap=daily_cap)
+    return AUDITS.get_or_load(("capacity", *key, daily_cap),
+                              lambda: capacity_view.capacity_table(_audit, daily_cap=daily_cap))
 
 
 def capacity_table(ctx: AppContext, daily_cap: int | None) -> pd.DataFrame:

@@ -1,42 +1,79 @@
-"""Cobertura (managers): how many customers and invoices get the billing e-mail, against the
-previous period of the same length, and where coverage is lost."""
+"""Cobertura (managers): in the first screen, the share of customers and invoices that get the
+billing e-mail (change in percentage points against the previous period), the open amount
+without notice as a share of the open amount, the due notices sent, the three biggest reasons
+(each opening its customers) and the monthly trend; below, the period by due date and the
+breakdowns by billing method and service status."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from carteiro import formatting as fmt
 from carteiro.views import coverage as coverage_view
+from carteiro.views import coverage_figures
+from carteiro.views import coverage_headline as headline
+from carteiro.views import coverage_trend as trend
 from carteiro.views import figures as figures_view
 from pages import _common as common
+from pages import _coverage_data as coverage_data
 
 ctx = common.context()
 audit = ctx.audit
-previous_period = ctx.period.previous()
+previous_period = trend.previous_or_none(ctx.period)
 
 st.title("Cobertura dos avisos de cobrança")
-st.caption(f"Faturas com vencimento de {ctx.period.label()} · variação em relação a "
-           f"{previous_period.label()}")
+st.caption(f"Faturas com vencimento de {ctx.period.label()} · variação em pontos percentuais "
+           + (f"(p.p.) em relação a {previous_period.label()}" if previous_period
+              else "— sem período anterior dentro das datas aceitas"))
 
 if audit.invoices.empty:
     common.no_invoices_notice(ctx)
     st.stop()
 
-previous = common.previous_audit(ctx)
+data = coverage_data.trend_data(ctx)
+previous = data.previous if data is not None else None
 summary = coverage_view.coverage_summary(audit)
-metrics = coverage_view.coverage_metrics(
-    summary, coverage_view.coverage_summary(previous) if previous else None)
-if previous is not None and previous.invoices.empty:
-    st.caption("O período anterior não tem faturas: sem variação para comparar.")
+sent = coverage_data.sent_notices(ctx)
+metrics = headline.headline_metrics(summary, previous,
+                                    sent if isinstance(sent, headline.SentNotices) else None)
+for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
+    column.metric(metric.label, metric.value, metric.delta, delta_color=metric.delta_color,
+                  help=metric.help, border=True)
+notes = [f"Em aberto sem aviso: {fmt.percent(summary.open_share_without_notice)} do valor em "
+         "aberto; a variação compara essa parte (o período anterior já teve mais tempo para "
+         "ser pago)."]
+if previous is not None and previous.invoices == 0:
+    notes.append("O período anterior não tem faturas: sem variação para comparar.")
+if isinstance(sent, str):
+    notes.append(sent)
+st.caption(" ".join(notes))
 
-for row in (metrics[:4], metrics[4:]):
-    for column, metric in zip(st.columns(len(row)), row, strict=True):
-        column.metric(metric.label, metric.value, metric.delta, delta_color=metric.delta_color,
-                      help=metric.help, border=True)
+left, right = st.columns([2, 3], gap="medium")
+with left:
+    st.markdown("**Maiores motivos** — clique para ver os clientes")
+    reasons = headline.top_reasons(audit)
+    if reasons.empty:
+        st.caption("Nenhum cliente deixa de receber o aviso no período.")
+    for _, row in reasons.iterrows():  # at most three rows
+        code = str(row[headline.TopReason.CODE])
+        if st.button(headline.reason_button_label(row), key=f"top_reason_{code}",
+                     width="stretch", help="Abre «Não recebem» com os clientes deste motivo."):
+            common.open_non_recipients(reasons=[code])
+    st.page_link(common.PAGE_MOTIVOS, label="Todos os motivos", icon=":material/list:")
+with right:
+    if data is not None:
+        months = len(data.months)
+        st.markdown(f"**Últimos {months} meses**"
+                    + (" (menos meses: ERP grande)" if data.limited else ""))
+        st.plotly_chart(coverage_figures.monthly_trend_figure(data.months, height=270),
+                        width="stretch", config=common.PLOTLY_CONFIG, key="chart_trend")
 
-st.subheader("Cobertura por data de vencimento")
-st.plotly_chart(
-    figures_view.coverage_by_due_date_figure(coverage_view.coverage_by_due_date(audit)),
-    width="stretch", config=common.PLOTLY_CONFIG, key="chart_due")
+over_time = coverage_view.coverage_over_time(audit)
+bucket_title = {"day": "dia", "week": "semana", "month": "mês"}[
+    str(over_time[coverage_view.Breakdown.BUCKET].iloc[0])]
+st.subheader(f"Faturas por {bucket_title} de vencimento")
+st.plotly_chart(coverage_figures.coverage_over_time_figure(over_time), width="stretch",
+                config=common.PLOTLY_CONFIG, key="chart_due")
 
 breakdown_counts = [coverage_view.Breakdown.INVOICES, coverage_view.Breakdown.ELIGIBLE,
                     coverage_view.Breakdown.NOT_ELIGIBLE, coverage_view.Breakdown.CUSTOMERS]
