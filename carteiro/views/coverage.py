@@ -246,7 +246,7 @@ def coverage_over_time(audit: Audit) -> pd.DataFrame:
     if bucket == "day":
         return daily.assign(**{Breakdown.BUCKET: bucket})
     if bucket == "week":
-        starts = days - pd.to_timedelta(days.dt.weekday, unit="D")
+        starts = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     else:
         starts = days.dt.to_period("M").dt.to_timestamp()
     starts = starts.clip(lower=pd.Timestamp(audit.period.start))
