@@ -6,6 +6,8 @@ breakdowns by billing method and service status."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from carteiro import formatting as fmt
@@ -21,10 +23,10 @@ ctx = common.context()
 audit = ctx.audit
 previous_period = trend.previous_or_none(ctx.period)
 
-st.title("Cobertura dos avisos de cobrança")
-st.caption(f"Faturas com vencimento de {ctx.period.label()} · variação em pontos percentuais "
-           + (f"(p.p.) em relação a {previous_period.label()}" if previous_period
-              else "— sem período anterior dentro das datas aceitas"))
+st.title("Cobertura")
+st.caption(f"Vencimentos de {ctx.period.label()} · "
+           + (f"variação em p.p. (pontos percentuais) sobre {previous_period.label()}"
+              if previous_period else "sem período anterior dentro das datas aceitas"))
 
 if audit.invoices.empty:
     common.no_invoices_notice(ctx)
@@ -36,30 +38,40 @@ summary = coverage_view.coverage_summary(audit)
 sent = coverage_data.sent_notices(ctx)
 metrics = headline.headline_metrics(summary, previous,
                                     sent if isinstance(sent, headline.SentNotices) else None)
-for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
-    column.metric(metric.label, metric.value, metric.delta, delta_color=metric.delta_color,
-                  help=metric.help, border=True)
-notes = [f"Em aberto sem aviso: {fmt.percent(summary.open_share_without_notice)} do valor em "
-         "aberto; a variação compara essa parte (o período anterior já teve mais tempo para "
-         "ser pago)."]
-if previous is not None and previous.invoices == 0:
-    notes.append("O período anterior não tem faturas: sem variação para comparar.")
-if isinstance(sent, str):
-    notes.append(sent)
-st.caption(" ".join(notes))
 
-left, right = st.columns([2, 3], gap="medium")
+
+def show(metric: coverage_view.MetricView, where: Any) -> None:
+    where.metric(metric.label, metric.value, metric.delta, delta_color=metric.delta_color,
+                 help=metric.help, border=True)
+
+
+cards = st.container(horizontal=True, gap="small")  # wraps on a phone
+for metric in metrics[:3]:
+    show(metric, cards)
+
+left, right = st.columns([1, 1], gap="medium")
 with left:
-    st.markdown("**Maiores motivos** — clique para ver os clientes")
+    st.markdown("**Maiores motivos**")
     reasons = headline.top_reasons(audit)
     if reasons.empty:
         st.caption("Nenhum cliente deixa de receber o aviso no período.")
-    for _, row in reasons.iterrows():  # at most three rows
-        code = str(row[headline.TopReason.CODE])
-        if st.button(headline.reason_button_label(row), key=f"top_reason_{code}",
-                     width="stretch", help="Abre «Não recebem» com os clientes deste motivo."):
+    for _, reason in reasons.iterrows():  # at most three rows
+        code = str(reason[headline.TopReason.CODE])
+        if st.button(headline.reason_button_label(reason), key=f"top_reason_{code}",
+                     width="stretch", wrap=True,
+                     help="Abre «Não recebem» com os clientes deste motivo."):
             common.open_non_recipients(reasons=[code])
     st.page_link(common.PAGE_MOTIVOS, label="Todos os motivos", icon=":material/list:")
+    for metric in metrics[3:]:  # the due notices sent, beside the reasons
+        show(metric, st)
+    notes = [f"Em aberto sem aviso: {fmt.percent(summary.open_share_without_notice)} do valor em "
+             "aberto; a variação compara essa parte (o período anterior já teve mais tempo para "
+             "ser pago)."]
+    if previous is not None and previous.invoices == 0:
+        notes.append("O período anterior não tem faturas: sem variação para comparar.")
+    if isinstance(sent, str):
+        notes.append(sent)
+    st.caption(" ".join(notes))
 with right:
     if data is not None:
         months = len(data.months)

@@ -198,7 +198,7 @@ def test_period_without_a_previous_one(write_db, monkeypatch) -> None:
 
     monkeypatch.setattr(Period, "previous", no_previous)
     at = run_app(write_db, monkeypatch, rising_counts_falling_share())
-    assert at.title[0].value == "Cobertura dos avisos de cobrança"
+    assert at.title[0].value == "Cobertura"
     assert "sem período anterior" in " ".join(c.value for c in at.caption)
     customers = metrics(at)["Clientes com aviso"]
     assert customers.value == "58,3%" and not customers.proto.delta

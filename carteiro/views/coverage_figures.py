@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 
 from carteiro import formatting as fmt
 from carteiro.views.coverage import BREAKDOWN_HEADERS, Breakdown
+from carteiro.views.coverage_headline import short_money
 from carteiro.views.coverage_trend import Trend
 from carteiro.views.figures import (
     COLOR_CUSTOMERS,
@@ -40,11 +41,14 @@ def time_ticks(dates: pd.Series | pd.DatetimeIndex, bucket: str) -> tuple[list, 
     chosen = days[::step]
     texts: list[str] = []
     last_year: int | None = None
-    for day in chosen:
+    for i, day in enumerate(chosen):
         text = MONTHS[day.month - 1] if bucket == "month" else f"{day:%d/%m}"
-        if day.year != last_year:
+        # the first tick names its year unless the next one starts a year (side by side, the
+        # two years would run together)
+        next_starts_year = i + 1 < len(chosen) and chosen[i + 1].year != day.year
+        if day.year != last_year and not (i == 0 and next_starts_year):
             text += f"<br>{day.year}"
-            last_year = day.year
+        last_year = day.year
         texts.append(text)
     return list(chosen), texts
 
@@ -97,22 +101,25 @@ def monthly_trend_figure(frame: pd.DataFrame, height: int = 300) -> go.Figure:
              "%{customdata[4]}<extra></extra>")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.5, 0.5], specs=[[{}], [{"secondary_y": True}]])
-    for column, name, dash in ((Trend.SHARE, "Clientes com aviso (%)", "solid"),
-                               (Trend.INVOICE_SHARE, "Faturas com aviso (%)", "dot")):
+    for column, name, dash in ((Trend.SHARE, "Clientes com aviso", "solid"),
+                               (Trend.INVOICE_SHARE, "Faturas com aviso", "dot")):
         fig.add_scatter(x=months, y=frame[column] * 100, name=name, mode="lines+markers",
                         line={"color": COLOR_OK, "dash": dash}, customdata=custom,
                         hovertemplate=hover, row=1, col=1)
     fig.add_bar(x=months, y=frame[Trend.INVOICES], name="Faturas", marker_color=COLOR_INVOICES,
                 customdata=custom, hovertemplate=hover, row=2, col=1)
-    fig.add_scatter(x=months, y=frame[Trend.AMOUNT], name="Em aberto sem aviso (R$)",
+    fig.add_scatter(x=months, y=frame[Trend.AMOUNT], name="Em aberto sem aviso",
                     mode="lines+markers", line={"color": COLOR_FAIL}, customdata=custom,
                     hovertemplate=hover, row=2, col=1, secondary_y=True)
     values, texts = time_ticks(months, "month")
     fig.update_xaxes(tickvals=values, ticktext=texts, tickangle=0, row=2, col=1)
-    fig.update_yaxes(ticksuffix="%", tickformat=",.0f", row=1, col=1)
+    fig.update_yaxes(ticksuffix="%", tickformat=",.1f", row=1, col=1)
     fig.update_yaxes(tickformat=",d", row=2, col=1, secondary_y=False,
                      title_text="Faturas", title_font={"size": 11, "color": COLOR_CUSTOMERS})
-    fig.update_yaxes(tickformat="~s", tickprefix="R$ ", row=2, col=1, secondary_y=True,
+    top = float(frame[Trend.AMOUNT].max())
+    money_ticks = [0.0, top / 2, top] if top > 0 else [0.0]
+    fig.update_yaxes(tickvals=money_ticks, ticktext=[short_money(v) for v in money_ticks],
+                     range=[0, top * 1.1 if top > 0 else 1], row=2, col=1, secondary_y=True,
                      showgrid=False)
     fig = _layout(fig, height=height)
     fig.update_layout(legend={"font": {"size": 11}}, margin={"t": 30})
