@@ -30,7 +30,7 @@ from carteiro.period import FIRST_DAY, Period
 from carteiro.views.coverage import CoverageSummary
 
 TREND_MONTHS: Final = 12
-TREND_MAX_INVOICES: Final = 2_500_000
+TREND_MAX_INVOICES: Final = 1_500_000
 """Above this many invoices estimated in the earlier months' read, the trend covers fewer
 months (at a million customers one month is a million invoices and ~1 GB while evaluated)."""
 
