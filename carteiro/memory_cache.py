@@ -19,6 +19,9 @@ No Streamlit here: the dashboard (``pages/_common.py``) holds one instance per p
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import os
 import sys
 import threading
@@ -55,21 +58,30 @@ def budget_from_env(environ: Mapping[str, str] | None = None) -> tuple[int, str 
     return int(value * MB), None
 
 
+def _holds_python_objects(dtype: Any) -> bool:
+    """Object columns, and strings stored as Python objects (Arrow-backed strings are counted
+    exactly by ``memory_usage(deep=False)``: their buffers)."""
+    if pd.api.types.is_object_dtype(dtype):
+        return True
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
+
+
 def _frame_bytes(frame: pd.DataFrame | pd.Series) -> int:
-    """Shallow bytes of the columns plus, for object/string columns, the sampled mean size of
-    their values times the rows (``deep=True`` would touch every string: seconds at 1M)."""
+    """Shallow bytes of the columns plus, for columns of Python objects, the sampled size of
+    their values times the rows (``deep=True`` would touch every string: seconds at 1M). A
+    value repeated in the sample (the same object: a city, a status) is counted once."""
     shallow = frame.memory_usage(index=True, deep=False)
     total = int(shallow.sum() if isinstance(shallow, pd.Series) else shallow)
     columns = frame.items() if isinstance(frame, pd.DataFrame) else [(None, frame)]
     for _, column in columns:
-        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
-            rows = len(column)
-            if rows == 0:
-                continue
-            step = max(1, rows // SAMPLE_ROWS)
-            sample = column.iloc[::step].to_numpy(dtype=object)
-            mean = float(np.mean([sys.getsizeof(value) for value in sample]))
-            total += int(mean * rows)
+        rows = len(column)
+        if rows == 0 or not _holds_python_objects(column.dtype):
+            continue
+        step = max(1, rows // SAMPLE_ROWS)
+        sample = column.iloc[::step].to_numpy(dtype=object)
+        distinct = {id(value): value for value in sample}
+        sampled = sum(sys.getsizeof(value) for value in distinct.values())
+        total += int(sampled / len(sample) * rows)
     return total
 
 
@@ -108,11 +120,13 @@ class MemoryCache:
 
     def __init__(self, budget_bytes: int, ttl: float | None = None,
                  sizeof: Callable[[Any], int] = estimate_bytes,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 release: Callable[[], None] | None = None) -> None:
         self.budget_bytes = int(budget_bytes)
         self.ttl = ttl
         self._sizeof = sizeof
         self._clock = clock
+        self._release = release or release_memory
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._lock = threading.RLock()
         self._loading: dict[Hashable, threading.Lock] = {}
@@ -152,8 +166,10 @@ class MemoryCache:
 
     def put(self, key: Hashable, value: Any) -> None:
         """Store ``value`` as the most recently used, evicting the least recently used entries
-        until the total fits the budget (the new entry itself is always kept)."""
+        until the total fits the budget (the new entry itself is always kept). After an
+        eviction the memory is handed back (:func:`release_memory`)."""
         size = self._sizeof(value)
+        evicted = []
         with self._lock:
             self._entries.pop(key, None)
             self._entries[key] = _Entry(value, size, self._clock())
@@ -161,6 +177,10 @@ class MemoryCache:
             while total > self.budget_bytes and len(self._entries) > 1:
                 _, oldest = self._entries.popitem(last=False)
                 total -= oldest.bytes
+                evicted.append(oldest)
+        if evicted:
+            del evicted
+            self._release()
 
     def get_or_load(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """The cached value of ``key``, or ``load()`` stored under it. Concurrent callers of the
@@ -183,3 +203,13 @@ class MemoryCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+        self._release()
+
+
+def release_memory() -> None:
+    """Free what the evicted values held: a full garbage collection (pandas frames hold
+    reference cycles, so an audit can outlive its last reference until one runs) and, on
+    glibc, ``malloc_trim`` (returns the freed heap to the system, so the server's RSS falls)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: reused, not returned
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

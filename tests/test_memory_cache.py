@@ -14,12 +14,16 @@ from carteiro import memory_cache as mc
 MB = 1024 * 1024
 
 
+def NO_RELEASE() -> None:  # no gc.collect in these tests
+    return None
+
+
 def by_length(value: bytes) -> int:
     return len(value)
 
 
 def test_eviction_by_bytes_keeps_the_total_within_the_budget() -> None:
-    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length)
+    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length, release=NO_RELEASE)
     cache.put("a", b"x" * 40)
     cache.put("b", b"x" * 40)
     assert cache.ordered_keys() == ["a", "b"] and cache.total_bytes == 80
@@ -31,14 +35,14 @@ def test_eviction_by_bytes_keeps_the_total_within_the_budget() -> None:
 
 def test_many_small_entries_are_all_kept() -> None:
     """Bounded by bytes, not by count: twenty small entries fit a budget of a few bytes each."""
-    cache = mc.MemoryCache(budget_bytes=1000, sizeof=by_length)
+    cache = mc.MemoryCache(budget_bytes=1000, sizeof=by_length, release=NO_RELEASE)
     for i in range(20):
         cache.put(("k", i), b"x" * 10)
     assert len(cache) == 20
 
 
 def test_least_recently_used_goes_first() -> None:
-    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length)
+    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length, release=NO_RELEASE)
     cache.put("a", b"x" * 40)
     cache.put("b", b"x" * 40)
     assert cache.get("a") == b"x" * 40  # a is now the most recently used
@@ -48,7 +52,7 @@ def test_least_recently_used_goes_first() -> None:
 
 
 def test_an_entry_above_the_budget_is_kept_alone() -> None:
-    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length)
+    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length, release=NO_RELEASE)
     cache.put("a", b"x" * 10)
     cache.put("big", b"x" * 500)
     assert cache.ordered_keys() == ["big"]
@@ -58,7 +62,8 @@ def test_an_entry_above_the_budget_is_kept_alone() -> None:
 
 def test_entries_expire_after_the_ttl() -> None:
     now = [0.0]
-    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length, ttl=10, clock=lambda: now[0])
+    cache = mc.MemoryCache(budget_bytes=100, sizeof=by_length, ttl=10, clock=lambda: now[0],
+                           release=NO_RELEASE)
     cache.put("a", b"x")
     now[0] = 9.9
     assert cache.get("a") == b"x"
@@ -67,7 +72,7 @@ def test_entries_expire_after_the_ttl() -> None:
 
 
 def test_get_or_load_loads_once_under_concurrency() -> None:
-    cache = mc.MemoryCache(budget_bytes=10 * MB, sizeof=by_length)
+    cache = mc.MemoryCache(budget_bytes=10 * MB, sizeof=by_length, release=NO_RELEASE)
     calls: list[int] = []
     start = threading.Barrier(8)
 
@@ -91,7 +96,7 @@ def test_get_or_load_loads_once_under_concurrency() -> None:
 
 
 def test_concurrent_puts_and_gets_keep_the_accounting_right() -> None:
-    cache = mc.MemoryCache(budget_bytes=1000, sizeof=by_length)
+    cache = mc.MemoryCache(budget_bytes=1000, sizeof=by_length, release=NO_RELEASE)
 
     def worker(n: int) -> None:
         for i in range(300):
@@ -111,10 +116,33 @@ def test_estimate_counts_the_text_of_object_columns() -> None:
     rows = 10_000
     numbers = pd.DataFrame({"n": np.arange(rows, dtype=np.int64)})
     assert mc.estimate_bytes(numbers) >= rows * 8
-    text = pd.DataFrame({"s": ["um texto de umas quarenta letras, ou mais"] * rows})
+    text = pd.DataFrame({"s": pd.Series(
+        [f"um texto de umas quarenta letras {i:08d}" for i in range(rows)], dtype=object)})
     shallow = int(text.memory_usage(deep=False).sum())
     # each Python str of 41 ASCII letters takes 41 + 49 bytes: far more than its pointer
     assert mc.estimate_bytes(text) >= shallow + rows * 80
+    assert mc.estimate_bytes(text) <= int(text.memory_usage(deep=True).sum()) * 1.1
+
+
+def test_a_repeated_object_and_arrow_strings_are_not_counted_per_row() -> None:
+    rows = 10_000
+    city = "Chapecó e mais um nome de cidade bem comprido"
+    repeated = pd.DataFrame({"s": pd.Series([city] * rows, dtype=object)})
+    # per row it would be 10.000 × 118 bytes; once per sampled thousand rows, ~1 kB
+    assert mc.estimate_bytes(repeated) < int(repeated.memory_usage(deep=False).sum()) + 5000
+    arrow = pd.DataFrame({"s": pd.array([f"texto {i}" for i in range(rows)],
+                                        dtype="string[pyarrow]")})
+    assert mc.estimate_bytes(arrow) == int(arrow.memory_usage(deep=False).sum())
+
+
+def test_an_eviction_releases_memory() -> None:
+    released: list[int] = []
+    cache = mc.MemoryCache(budget_bytes=10, sizeof=by_length,
+                           release=lambda: released.append(1))
+    cache.put("a", b"x" * 8)
+    assert released == []
+    cache.put("b", b"x" * 8)
+    assert released == [1] and cache.ordered_keys() == ["b"]
 
 
 def test_estimate_walks_dataclasses_and_lists() -> None:
