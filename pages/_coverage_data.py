@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from carteiro import access
 from carteiro.delivery.engine import reconcile
 from carteiro.delivery.run import read_send_log
 from carteiro.errors import CarteiroError
+from carteiro.views import coverage as coverage_view
 from carteiro.views import coverage_headline as headline
 from carteiro.views import coverage_trend as trend
 from pages import _common as common
@@ -74,3 +77,23 @@ def sent_notices(ctx: common.AppContext) -> headline.SentNotices | str:
         log.exception("falha ao ler o log de envios")
         return ("Não foi possível ler o log de envios do ERP (detalhes no log do servidor). A "
                 "parte dos avisos devidos enviados não é mostrada.")
+
+
+@dataclass(frozen=True)
+class PageViews:
+    """What the page draws from the period's audit, computed once per loaded audit (a rerun
+    at a million customers would otherwise group a million invoices five times)."""
+
+    summary: coverage_view.CoverageSummary
+    reasons: pd.DataFrame
+    over_time: pd.DataFrame
+    by_method: pd.DataFrame
+    by_status: pd.DataFrame
+
+
+def page_views(ctx: common.AppContext) -> PageViews:
+    audit = ctx.audit
+    return common.AUDITS.get_or_load(("coverage_views", *ctx.key), lambda: PageViews(
+        coverage_view.coverage_summary(audit), headline.top_reasons(audit),
+        coverage_view.coverage_over_time(audit), coverage_view.coverage_by_method(audit),
+        coverage_view.coverage_by_service_status(audit)))

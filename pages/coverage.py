@@ -34,7 +34,8 @@ if audit.invoices.empty:
 
 data = coverage_data.trend_data(ctx)
 previous = data.previous if data is not None else None
-summary = coverage_view.coverage_summary(audit)
+views = coverage_data.page_views(ctx)
+summary = views.summary
 sent = coverage_data.sent_notices(ctx)
 metrics = headline.headline_metrics(summary, previous,
                                     sent if isinstance(sent, headline.SentNotices) else None)
@@ -52,7 +53,7 @@ for metric in metrics[:3]:
 left, right = st.columns([1, 1], gap="medium")
 with left:
     st.markdown("**Maiores motivos**")
-    reasons = headline.top_reasons(audit)
+    reasons = views.reasons
     if reasons.empty:
         st.caption("Nenhum cliente deixa de receber o aviso no período.")
     for _, reason in reasons.iterrows():  # at most three rows
@@ -80,7 +81,7 @@ with right:
         st.plotly_chart(coverage_figures.monthly_trend_figure(data.months, height=270),
                         width="stretch", config=common.PLOTLY_CONFIG, key="chart_trend")
 
-over_time = coverage_view.coverage_over_time(audit)
+over_time = views.over_time
 bucket_title = {"day": "dia", "week": "semana", "month": "mês"}[
     str(over_time[coverage_view.Breakdown.BUCKET].iloc[0])]
 st.subheader(f"Faturas por {bucket_title} de vencimento")
@@ -92,9 +93,9 @@ breakdown_counts = [coverage_view.Breakdown.INVOICES, coverage_view.Breakdown.EL
 left, right = st.columns(2, gap="large")
 for column, title, headers, frame, key in (
     (left, "Por forma de cobrança", coverage_view.METHOD_BREAKDOWN_HEADERS,
-     coverage_view.coverage_by_method(audit), "method"),
+     views.by_method, "method"),
     (right, "Por status do serviço", coverage_view.STATUS_BREAKDOWN_HEADERS,
-     coverage_view.coverage_by_service_status(audit), "status"),
+     views.by_status, "status"),
 ):
     with column:
         st.subheader(title)
