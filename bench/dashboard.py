@@ -30,6 +30,7 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,30 @@ def _rss_mb() -> dict[str, float]:
     return out
 
 
+def _time_calls(common: Any, coverage_data: Any) -> dict[str, float]:
+    """Wrap the first page's reads to record where its time goes: the audits (the period's,
+    then the earlier months'), the send log's read and its reconciliation."""
+    spent: dict[str, float] = {}
+
+    def timed(module: Any, name: str, label: Callable[..., str]) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                key = label(*args)
+                spent[key] = spent.get(key, 0.0) + time.perf_counter() - began
+
+        setattr(module, name, wrapper)
+
+    timed(common, "run_audit", lambda source, chosen, *rest: f"audit {chosen.label()}")
+    timed(coverage_data, "read_send_log", lambda *args: "send log read")
+    timed(coverage_data, "reconcile", lambda *args: "send log reconcile")
+    return spent
+
+
 def _step(at: Any, key: str) -> float:
     began = time.perf_counter()
     at.sidebar.button(key=key).click().run()
@@ -192,7 +217,9 @@ def measure_periods(db: Path, period: tuple[dt.date, dt.date], count: int = 12) 
     from streamlit.testing.v1 import AppTest
 
     from pages import _common as common
+    from pages import _coverage_data as coverage_data
 
+    spent = _time_calls(common, coverage_data)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params["inicio"] = period[0].isoformat()
     at.query_params["fim"] = period[1].isoformat()
@@ -200,6 +227,7 @@ def measure_periods(db: Path, period: tuple[dt.date, dt.date], count: int = 12) 
     began = time.perf_counter()
     at.run()
     result["first_page_seconds"] = time.perf_counter() - began
+    result["first_page_parts_seconds"] = {k: round(v, 2) for k, v in spent.items()}
     result["first_page_title"] = _title(at)
     problem = _problem(at)
     if problem:
