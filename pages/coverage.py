@@ -103,4 +103,10 @@ for column, title, headers, frame, key in (
                         config=common.PLOTLY_CONFIG, key=f"chart_{key}")
         common.table(frame, headers,
                      money=[coverage_view.Breakdown.AMOUNT], integers=breakdown_counts,
-                     percent=[coverage_view.Breakdown.SHARE], key=f"table_{key}")
+                     percent=[coverage_view.Breakdown.SHARE], key=f"table_{key}",
+                     primary=[coverage_view.Breakdown.LABEL, coverage_view.Breakdown.INVOICES,
+                              coverage_view.Breakdown.SHARE, coverage_view.Breakdown.AMOUNT],
+                     widths={coverage_view.Breakdown.LABEL: 160,
+                             coverage_view.Breakdown.INVOICES: "small",
+                             coverage_view.Breakdown.SHARE: "small",
+                             coverage_view.Breakdown.AMOUNT: 130})

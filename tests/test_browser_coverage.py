@@ -6,11 +6,14 @@ Screenshots of the first screen go to ``artifacts/screenshots/cobertura-primeira
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.test_browser import (  # noqa: F401  (fixtures)
     PHONE,
     SHOTS,
+    TABLES_JS,
     WIDE,
     browser,
     database,
@@ -64,5 +67,10 @@ def test_first_screen_answers_the_four_questions(server: str, browser, viewport)
             box = page.locator('[data-testid="stMetricValue"]').nth(i).evaluate(BOX_JS)
             assert not box["cut"], f"valor de métrica cortado: {box}"
         assert page.locator('[data-testid="stException"]').count() == 0
+        if viewport is WIDE:  # the breakdown tables fit their half of the page
+            page.wait_for_selector('[data-testid="stDataFrame"] .dvn-scroller', timeout=20_000)
+            time.sleep(0.5)  # the grid sizes its columns after it appears
+            tables = page.evaluate(TABLES_JS)
+            assert len(tables) == 2 and all(t["content"] <= t["box"] + 1 for t in tables), tables
     finally:
         context.close()
