@@ -162,7 +162,8 @@ def chart(at: AppTest, key: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("start", "end", "bars", "ticks"), [
     ("2024-03-01", "2024-03-31", 31, ["01/03<br>2024"]),
     ("2024-01-01", "2024-03-31", 13, ["01/01<br>2024"]),  # 91 days from a Monday: 13 weeks
-    ("2023-04-01", "2024-03-31", 12, ["abr<br>2023", "jan<br>2024"]),  # a year: months
+    # a year: months, every other one labelled, the year where it changes
+    ("2023-04-01", "2024-03-31", 12, ["abr<br>2023", "jun", "dez", "fev<br>2024"]),
 ])
 def test_bars_per_day_week_or_month(write_db, monkeypatch, start, end, bars, ticks) -> None:
     erp = rising_counts_falling_share()

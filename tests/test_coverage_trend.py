@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
+import pandas as pd
 import pytest
 
 from carteiro.period import Period
@@ -123,3 +124,15 @@ def test_top_reasons_rank_by_customers_then_amount(run: Callable[..., Audit]) ->
         "service_status_excluded", "no_contact_allows_email", "no_valid_email"]
     assert top[headline.TopReason.CUSTOMERS].tolist() == [2, 2, 2]
     assert top[headline.TopReason.AMOUNT].tolist() == pytest.approx([199.8] * 3)
+
+
+def test_ticks_carry_the_year_where_it_changes() -> None:
+    from carteiro.views.coverage_figures import time_ticks
+
+    months = pd.date_range("2025-12-01", periods=12, freq="MS")
+    values, texts = time_ticks(months, "month")
+    assert texts == ["dez<br>2025", "fev<br>2026", "abr", "jun", "ago", "out"]
+    assert list(values) == list(months[::2])
+    days = pd.date_range("2024-12-20", "2025-01-19", freq="D")  # 31 days: every sixth
+    assert time_ticks(days, "day")[1] == ["20/12<br>2024", "26/12", "01/01<br>2025", "07/01",
+                                          "13/01", "19/01"]

@@ -27,7 +27,7 @@ from carteiro.views.figures import (
 
 MONTHS: Final = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov",
                  "dez")
-MAX_TICKS: Final = 12
+MAX_TICKS: Final = 6  # a phone (390 px) fits six labels under a chart
 BUCKET_WORDS: Final = {"day": "Dia", "week": "Semana de", "month": "Mês"}
 
 
@@ -41,14 +41,11 @@ def time_ticks(dates: pd.Series | pd.DatetimeIndex, bucket: str) -> tuple[list, 
     chosen = days[::step]
     texts: list[str] = []
     last_year: int | None = None
-    for i, day in enumerate(chosen):
+    for day in chosen:
         text = MONTHS[day.month - 1] if bucket == "month" else f"{day:%d/%m}"
-        # the first tick names its year unless the next one starts a year (side by side, the
-        # two years would run together)
-        next_starts_year = i + 1 < len(chosen) and chosen[i + 1].year != day.year
-        if day.year != last_year and not (i == 0 and next_starts_year):
+        if day.year != last_year:
             text += f"<br>{day.year}"
-        last_year = day.year
+            last_year = day.year
         texts.append(text)
     return list(chosen), texts
 
