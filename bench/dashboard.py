@@ -9,6 +9,17 @@ In a fresh process, against one benchmark database and period:
 3. **filter change** — on «Não recebem», picking a reason in the «Motivo» filter, then a city,
    then typing a search, each a rerun with the audit cached.
 
+And, in another fresh process (:func:`measure_periods`, the 1M targets of issue 13):
+
+4. **first page cold** of Cobertura (the period, the earlier months' aggregates, the send log);
+5. **switch back** — «Mês anterior» (a new period), then «Mês seguinte» back to the first one,
+   already loaded: the time of that last rerun;
+6. **twelve periods** — «Mês anterior» until twelve different months were shown, the process's
+   RSS (``VmRSS``; AppTest runs the app in this process, as the server would) after each, and
+   the peak (``VmHWM``), with the cache's budget (``CARTEIRO_CACHE_MB``) and what it holds.
+
+``python bench/dashboard.py DB.sqlite [--periods 12]`` runs 4–6 alone and prints JSON.
+
 Written against the dashboard as it is (``app.py``, ``pages/``); anything missing (no
 ``app.py``, a page or a filter renamed) is reported as skipped with a message, never a crash.
 """
@@ -19,6 +30,7 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +166,106 @@ def measure_dashboard(db: Path, period: tuple[dt.date, dt.date]) -> dict[str, An
     result["filter_changes_seconds"] = changes
     result["filter_change_seconds"] = max(changes.values())
     return result
+
+
+def _rss_mb() -> dict[str, float]:
+    """This process's resident memory now and its peak, in MB (Linux)."""
+    out: dict[str, float] = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return out
+
+
+def _time_calls(common: Any, coverage_data: Any) -> dict[str, float]:
+    """Wrap the first page's reads to record where its time goes: the audits (the period's,
+    then the earlier months'), the send log's read and its reconciliation."""
+    spent: dict[str, float] = {}
+
+    def timed(module: Any, name: str, label: Callable[..., str]) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                key = label(*args)
+                spent[key] = spent.get(key, 0.0) + time.perf_counter() - began
+
+        setattr(module, name, wrapper)
+
+    timed(common, "run_audit", lambda source, chosen, *rest: f"audit {chosen.label()}")
+    timed(coverage_data, "read_send_log", lambda *args: "send log read")
+    timed(coverage_data, "reconcile", lambda *args: "send log reconcile")
+    return spent
+
+
+def _step(at: Any, key: str) -> float:
+    began = time.perf_counter()
+    at.sidebar.button(key=key).click().run()
+    return time.perf_counter() - began
+
+
+def measure_periods(db: Path, period: tuple[dt.date, dt.date], count: int = 12) -> dict[str, Any]:
+    """First page cold, a switch back to a loaded period, and the RSS over ``count`` periods
+    (months, stepping back from ``period``)."""
+    os.environ["CARTEIRO_DB_URL"] = f"sqlite:///{db}"
+    os.chdir(ROOT)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from streamlit.testing.v1 import AppTest
+
+    from pages import _common as common
+    from pages import _coverage_data as coverage_data
+
+    spent = _time_calls(common, coverage_data)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["inicio"] = period[0].isoformat()
+    at.query_params["fim"] = period[1].isoformat()
+    result: dict[str, Any] = {"cache_budget_mb": round(common.AUDITS.budget_bytes / 2**20)}
+    began = time.perf_counter()
+    at.run()
+    result["first_page_seconds"] = time.perf_counter() - began
+    result["first_page_parts_seconds"] = {k: round(v, 2) for k, v in spent.items()}
+    result["first_page_title"] = _title(at)
+    problem = _problem(at)
+    if problem:
+        result["first_page_problem"] = problem
+        return result
+    result["rss_after_first_mb"] = _rss_mb().get("VmRSS")
+    result["new_period_seconds"] = _step(at, "period_previous")
+    result["switch_back_seconds"] = _step(at, "period_next")
+    rss: list[float | None] = [_rss_mb().get("VmRSS")]
+    seconds: list[float] = []
+    for _ in range(count - 1):  # the first period is shown: count - 1 more
+        seconds.append(_step(at, "period_previous"))
+        rss.append(_rss_mb().get("VmRSS"))
+        problem = _problem(at)
+        if problem:
+            result["periods_problem"] = problem
+            break
+    memory = _rss_mb()
+    result.update({
+        "periods_shown": len(rss), "period_seconds": [round(s, 2) for s in seconds],
+        "rss_mb_per_period": [round(r or 0) for r in rss],
+        "rss_after_periods_mb": memory.get("VmRSS"), "peak_rss_mb": memory.get("VmHWM"),
+        "cache_entries": len(common.AUDITS),
+        "cache_mb": round(common.AUDITS.total_bytes / 2**20),
+    })
+    return result
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Cobertura at scale: first page, switch back, "
+                                     "RSS over twelve periods (one fresh process).")
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--periods", type=int, default=12)
+    parser.add_argument("--start", default="2025-06-01")
+    parser.add_argument("--end", default="2025-06-30")
+    args = parser.parse_args()
+    chosen = (dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end))
+    print(json.dumps(measure_periods(args.db.resolve(), chosen, args.periods)))

@@ -196,8 +196,15 @@ def _worker_dashboard(url: str) -> dict[str, Any]:
     return measure_dashboard(Path(url.removeprefix("sqlite:///")), PERIOD)
 
 
+def _worker_periods(url: str) -> dict[str, Any]:
+    from bench.dashboard import measure_periods
+
+    return measure_periods(Path(url.removeprefix("sqlite:///")), PERIOD)
+
+
 WORKERS = {"load": _worker_load, "eval": _worker_eval, "cli": _worker_cli,
-           "delivery": _worker_delivery, "dashboard": _worker_dashboard}
+           "delivery": _worker_delivery, "dashboard": _worker_dashboard,
+           "periods": _worker_periods}
 
 
 def run_worker(kind: str, url: str, env: dict[str, str]) -> dict[str, Any]:
@@ -419,7 +426,7 @@ def measure(url: str, db: str, kinds: list[str], args: argparse.Namespace,
     """Every measurement of one database: the medians of ``args.runs`` runs."""
     row: dict[str, Any] = {"url": url}
     for kind in kinds:
-        if kind == "dashboard" and db != "sqlite":
+        if kind in ("dashboard", "periods") and db != "sqlite":
             continue
         runs = []
         for i in range(args.runs):

@@ -4,13 +4,13 @@ the shared :class:`AppContext`, and (re-exported) the pt-BR table helper of
 ``pages/_url.py``, the navigation ``pages/_nav.py``.
 
 How the pages share the audit: ``app.py`` calls :func:`load_context` on every run, before
-``st.navigation(...).run()``. It loads the Audit through :func:`_load` — ``st.cache_resource``
-keyed on ``(url, origin, start, end)``, so the frames are never hashed nor copied and a
-rerun costs nothing — and puts an :class:`AppContext` (source, period, the cached Audit) in
+``st.navigation(...).run()``. It loads the Audit through :func:`_load` — :data:`AUDITS`, a
+:class:`~carteiro.memory_cache.MemoryCache` bounded by ``CARTEIRO_CACHE_MB`` and keyed on
+``(url, origin, start, end)``, so the frames are never hashed nor copied and a rerun costs
+nothing — and puts an :class:`AppContext` (source, period, the cached Audit) in
 ``st.session_state``. Each page reads it with :func:`context`. Derived frames that cost more
-than a few milliseconds (the customer search index, the non-recipients table) are cached the
-same way, keyed on the context's small :attr:`AppContext.key`, with the Audit passed as an
-unhashed ``_audit`` argument.
+than a few milliseconds (the customer search index, the non-recipients table) are kept in the same
+cache, keyed on the context's small :attr:`AppContext.key`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from carteiro import access, localtime
+from carteiro import access, localtime, memory_cache
 from carteiro import formatting as fmt
 from carteiro.delivery.engine import reconcile
 from carteiro.delivery.result import Delivery
@@ -143,12 +143,22 @@ class AppContext:
 Progress = Callable[[str], None]
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
+CACHE_BUDGET, CACHE_WARNING = memory_cache.budget_from_env()
+if CACHE_WARNING:
+    log.warning(CACHE_WARNING)
+# The audits (and what Cobertura derives from earlier months), bounded by memory: at a million
+# customers one audit is about a gigabyte, so a count of entries bounds nothing.
+AUDITS = memory_cache.MemoryCache(CACHE_BUDGET, ttl=AUDIT_TTL_SECONDS)
+
+
 def _load(url: str, origin: str, start: dt.date, end: dt.date,
           _progress: Progress | None = None) -> Loaded:
-    began = time.perf_counter()
-    audit = run_audit(DataSource(url, origin), Period(start, end), progress=_progress)
-    return Loaded(audit, dt.datetime.now(), time.perf_counter() - began)
+    def load() -> Loaded:
+        began = time.perf_counter()
+        audit = run_audit(DataSource(url, origin), Period(start, end), progress=_progress)
+        return Loaded(audit, dt.datetime.now(), time.perf_counter() - began)
+
+    return AUDITS.get_or_load(("audit", url, origin, start, end), load)
 
 
 @st.cache_resource(show_spinner=False)
@@ -162,12 +172,8 @@ def _ensure_demo(path: str, _progress: Progress | None = None) -> bool:
 def clear_caches() -> None:
     """Forget every loaded audit and what was derived from it (the refresh button, and after a
     sender test)."""
-    _load.clear()
-    _customer_index.clear()
-    _support_data.clear()
+    AUDITS.clear()
     _email_log.clear()
-    _delivery.clear()
-    _failing_addresses.clear()
 
 
 def _load_with_status(source: DataSource, period: Period, what: str) -> Loaded:
@@ -227,6 +233,8 @@ def load_context(url_path: str = "") -> AppContext:
         sidebar.markdown(access.text(source.display))
         sidebar.caption(f"Definida por {access.text(source.origin)}")
     connection = sidebar.empty()
+    if CACHE_WARNING:
+        sidebar.warning(CACHE_WARNING, icon="⚠️")
     sidebar.button("Atualizar dados", icon=":material/refresh:", on_click=clear_caches,
                    width="stretch",
                    help="Relê o banco do ERP agora (os dados são guardados por 10 minutos).")
@@ -308,9 +316,10 @@ def context() -> AppContext:
 
 
 def previous_audit(ctx: AppContext) -> Audit | None:
-    """The audit of the previous period of the same length (None when it cannot be read)."""
-    previous = ctx.period.previous()
+    """The audit of the previous period of the same length (None when it cannot be read, or
+    when there is none: a period starting at the first accepted day)."""
     try:
+        previous = ctx.period.previous()
         return _load_with_status(ctx.source, previous,
                                  f"o período anterior ({previous.label()})").audit
     except CarteiroError as err:
@@ -318,21 +327,21 @@ def previous_audit(ctx: AppContext) -> Audit | None:
         return None
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
 def _customer_index(key: tuple[Any, ...], _audit: Audit) -> pd.DataFrame:
-    return non_recipients_view.customer_index(_audit)
+    return AUDITS.get_or_load(("customer_index", *key),
+                              lambda: non_recipients_view.customer_index(_audit))
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
 def _support_data(key: tuple[Any, ...], _audit: Audit) -> non_recipients_view.SupportData:
-    return non_recipients_view.support_data(_audit, _customer_index(key, _audit))
+    return AUDITS.get_or_load(("support_data", *key), lambda: non_recipients_view.support_data(
+        _audit, _customer_index(key, _audit)))
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=24, show_spinner=False)
 def _capacity(key: tuple[Any, ...], daily_cap: int | None, _audit: Audit) -> pd.DataFrame:
     from carteiro.views import capacity as capacity_view
 
-    return capacity_view.capacity_table(_audit, daily_cap=daily_cap)
+    return AUDITS.get_or_load(("capacity", *key, daily_cap),
+                              lambda: capacity_view.capacity_table(_audit, daily_cap=daily_cap))
 
 
 def capacity_table(ctx: AppContext, daily_cap: int | None) -> pd.DataFrame:
@@ -356,28 +365,20 @@ def email_log(ctx: AppContext, customer_id: int) -> pd.DataFrame:
     return _email_log(ctx.source.url, int(customer_id))
 
 
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
-def _delivery(key: tuple[Any, ...], as_of: dt.date, _audit: Audit, _url: str) -> Delivery:
-    """The send log of the audit's period reconciled with the (cached) audit, as of ``as_of``:
-    only ``queries/send_log.sql`` is read again."""
-    return reconcile(_audit, read_send_log(_url, _audit.period), as_of)
-
-
 def delivery(ctx: AppContext, as_of: dt.date) -> Delivery:
-    """The delivery of the context's period (cached per audit and as-of date); raises what
-    reading the send log raises."""
-    return _delivery(ctx.key, as_of, ctx.audit, ctx.source.url)
-
-
-@st.cache_resource(ttl=AUDIT_TTL_SECONDS, max_entries=12, show_spinner=False)
-def _failing_addresses(key: tuple[Any, ...], as_of: dt.date, _delivery: Delivery) -> pd.DataFrame:
-    return deliveries_view.failing_addresses_table(_delivery)
+    """The send log of the context's period reconciled with the (cached) audit, as of
+    ``as_of``: only ``queries/send_log.sql`` is read again. Cached per audit and as-of date in
+    :data:`AUDITS` (bounded by memory); raises what reading the send log raises."""
+    audit, url = ctx.audit, ctx.source.url
+    return AUDITS.get_or_load(("delivery", *ctx.key, as_of),
+                              lambda: reconcile(audit, read_send_log(url, audit.period), as_of))
 
 
 def failing_addresses(ctx: AppContext, found: Delivery) -> pd.DataFrame:
     """«Entregas»' failing addresses (cached: grouping the log by address takes 0,6 s at
     100.000 customers)."""
-    return _failing_addresses(ctx.key, found.as_of, found)
+    return AUDITS.get_or_load(("failing_addresses", *ctx.key, found.as_of),
+                              lambda: deliveries_view.failing_addresses_table(found))
 
 
 def delivery_or_error(ctx: AppContext, as_of: dt.date) -> Delivery | None:

@@ -202,7 +202,7 @@ def test_month_buttons_step_from_the_selected_period(app: AppTest) -> None:
     app.sidebar.button(key="period_next").click().run()
     no_exception(app)
     assert period_shown(app) == (MARCH.start, MARCH.end)
-    assert app.metric[0].value == "12"
+    assert app.metric[0].value == "8,3%"  # 1 of the 12 customers of March
     # A part of a month steps to the whole month before it.
     app.sidebar.date_input(key="period_start").set_value(dt.date(2024, 3, 10)).run()
     assert period_shown(app) == (dt.date(2024, 3, 10), MARCH.end)
@@ -235,7 +235,7 @@ def test_period_from_the_link(db_url: str) -> None:
     at = linked_app({"inicio": "2024-03-01"})
     no_exception(at)
     assert period_shown(at) == (MARCH.start, MARCH.end)
-    assert at.metric[0].value == "12"
+    assert at.metric[0].value == "8,3%"  # 1 of the 12 customers of March
     assert at.query_params == {"inicio": "2024-03-01", "fim": "2024-03-31"}
     assert not at.warning
 
@@ -562,38 +562,18 @@ def test_erp_text_reaches_markdown_only_escaped(write_db: Callable[..., str],
 
 
 def test_coverage_metrics_equal_the_engine(app: AppTest, engine_audit: Audit) -> None:
+    """The shares of the engine's counts (the p.p. changes: tests/test_app_coverage.py)."""
     summary = coverage_view.coverage_summary(engine_audit)
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics == {
-        "Clientes no período": fmt.integer(summary.customers),
-        "Cobertos": fmt.integer(summary.covered),
-        "Parciais": fmt.integer(summary.partial),
-        "Sem cobertura": fmt.integer(summary.not_covered),
-        "Faturas no período": fmt.integer(summary.invoices),
-        "Faturas com aviso": fmt.integer(summary.eligible_invoices),
-        "Faturas sem aviso": fmt.integer(summary.invoices_without_notice),
-        "Em aberto sem aviso": fmt.money(summary.amount_without_notice),
-    }
-    assert metrics["Sem cobertura"] == "10"
+    assert metrics["Clientes com aviso"] == fmt.percent(summary.covered / summary.customers)
+    assert metrics["Faturas com aviso"] == fmt.percent(
+        summary.eligible_invoices / summary.invoices)
+    assert metrics["Clientes com aviso"] == "8,3%"  # 1 of 12
     by_method = frame(app, coverage_view.Breakdown.LABEL, coverage_view.Breakdown.INVOICES)
     assert by_method[coverage_view.Breakdown.INVOICES].sum() == summary.invoices
     assert headers(app, coverage_view.Breakdown.LABEL, coverage_view.Breakdown.INVOICES) == [
         "Forma de cobrança", "Faturas", "Com aviso", "Sem aviso", "Cobertura", "Clientes",
         "Em aberto sem aviso"]
-
-
-def test_coverage_deltas_against_the_previous_period(write_db: Callable[..., str],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    erp = mixed_erp()
-    erp.customer(40, due="2024-02-10")  # February: one customer, covered
-    erp.customer(41, due="2024-02-12", allows=False)
-    monkeypatch.setenv("CARTEIRO_DB_URL", write_db(erp))
-    at = new_app().run()
-    no_exception(at)
-    deltas = {m.label: m.proto.delta for m in at.metric}
-    assert deltas["Clientes no período"] == "+10"  # 12 in March, 2 in February
-    assert deltas["Cobertos"] == "0"
-    assert deltas["Sem cobertura"] == "+9"
 
 
 # ---- Motivos ---------------------------------------------------------------------------------

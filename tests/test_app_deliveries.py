@@ -342,10 +342,12 @@ def test_demo_entregas(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_coverage_shows_the_share_of_due_notices_sent(hand: AppTest) -> None:
+    """Cobertura reads the same reconciliation, as of the session's as-of date (Entregas')."""
     on_page(hand, "pages/coverage.py")
-    line = [m.value for m in hand.markdown if m.value.startswith("Avisos devidos de fato")]
-    assert line == ["Avisos devidos de fato enviados: **25,0%** (1 de 4, log do ERP registrado "
-                    "antes de 15/03/2024). Falhas e avisos não enviados: página «Entregas»."]
+    sent = [m for m in hand.metric if m.label == "Avisos devidos enviados"]
+    assert [m.value for m in sent] == ["25,0%"]
+    assert "1 de 4 avisos devidos" in sent[0].proto.help
+    assert "antes de 15/03/2024" in sent[0].proto.help
 
 
 def test_an_empty_period_says_so(write_db: Callable[..., str],

@@ -8,7 +8,7 @@ ineligible, one invoice's expected dates against its log rows).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -32,6 +32,7 @@ from carteiro.delivery.catalogue import (
     SENT,
     SENT_WHILE_INELIGIBLE,
 )
+from carteiro.memory_cache import SHARED
 from carteiro.period import Period
 from carteiro.rules.alerts import Alert
 from carteiro.rules.engine import Audit
@@ -54,7 +55,7 @@ class Delivery:
     * ``log_problems`` — the data problems of the send log (``problems`` adds the audit's).
     """
 
-    audit: Audit
+    audit: Audit = field(metadata={SHARED: True})  # cached on its own: not counted twice
     as_of: dt.date
     invoices: pd.DataFrame
     expected: pd.DataFrame

@@ -30,6 +30,13 @@ class CoverageSummary:
     invoices: int
     eligible_invoices: int
     amount_without_notice: float
+    open_amount: float = 0.0
+    """The amount of every unpaid invoice in scope (with or without notice)."""
+
+    @property
+    def open_share_without_notice(self) -> float | None:
+        """Share of the open amount that gets no notice (None when nothing is open)."""
+        return self.amount_without_notice / self.open_amount if self.open_amount else None
 
     @property
     def invoices_without_notice(self) -> int:
@@ -55,6 +62,8 @@ def coverage_summary(audit: Audit) -> CoverageSummary:
         eligible_invoices=int(audit.invoices[Invoice.ELIGIBLE].sum()),
         amount_without_notice=round(
             float(audit.customers[CustomerAudit.AMOUNT_WITHOUT_NOTICE].sum()), 2),
+        open_amount=round(float(audit.invoices[Invoice.AMOUNT].fillna(0.0)[
+            audit.invoices[Invoice.UNPAID].to_numpy(dtype=bool)].sum()), 2),
     )
 
 
@@ -134,6 +143,7 @@ class Breakdown:
     CUSTOMERS: Final = "customers"
     AMOUNT: Final = "amount_without_notice"
     DUE_DATE: Final = "due_date"
+    BUCKET: Final = "bucket"  # what a bar of the time figure covers: day | week | month
 
 
 BREAKDOWN_HEADERS: Final[dict[str, str]] = {
@@ -212,3 +222,39 @@ def coverage_by_due_date(audit: Audit) -> pd.DataFrame:
         Breakdown.INVOICES: total.to_numpy(dtype=int),
         Breakdown.SHARE: share.to_numpy(),
     })
+
+
+DAILY_MAX_DAYS: Final = 62
+WEEKLY_MAX_DAYS: Final = 184
+
+
+def time_bucket(period_days: int) -> str:
+    """One bar per day up to :data:`DAILY_MAX_DAYS` days, per week (from Monday) up to
+    :data:`WEEKLY_MAX_DAYS`, per month beyond."""
+    if period_days <= DAILY_MAX_DAYS:
+        return "day"
+    return "week" if period_days <= WEEKLY_MAX_DAYS else "month"
+
+
+def coverage_over_time(audit: Audit) -> pd.DataFrame:
+    """:func:`coverage_by_due_date` with one row per day, week or month of the period
+    (:func:`time_bucket`); ``due_date`` is the first day of each (the period's start for the
+    first, partial, one)."""
+    daily = coverage_by_due_date(audit)
+    bucket = time_bucket(audit.period.days)
+    days = pd.to_datetime(daily[Breakdown.DUE_DATE])
+    if bucket == "day":
+        return daily.assign(**{Breakdown.BUCKET: bucket})
+    if bucket == "week":
+        starts = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    else:
+        starts = days.dt.to_period("M").dt.to_timestamp()
+    starts = starts.clip(lower=pd.Timestamp(audit.period.start))
+    grouped = (daily.assign(**{Breakdown.DUE_DATE: starts.to_numpy()})
+               .groupby(Breakdown.DUE_DATE, sort=True)[
+                   [Breakdown.ELIGIBLE, Breakdown.NOT_ELIGIBLE, Breakdown.INVOICES]].sum()
+               .reset_index())
+    total = grouped[Breakdown.INVOICES]
+    grouped[Breakdown.SHARE] = (grouped[Breakdown.ELIGIBLE] / total.where(total > 0)).astype(float)
+    grouped[Breakdown.BUCKET] = bucket
+    return grouped

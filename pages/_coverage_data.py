@@ -1,0 +1,92 @@
+"""What Cobertura reads beyond the period's audit, kept in the dashboard's memory-bounded cache
+(``pages/_common.py``'s ``AUDITS``) as small aggregates only:
+
+* the **earlier months**: one audit of the days before the period (the trend's months and the
+  previous period together), reduced at once to the monthly trend and the previous period's
+  summary — the earlier audit itself is dropped, never cached;
+* the **send log** of the period's invoices, reconciled with the period's audit (already
+  loaded: not audited again) into the due notices sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from carteiro import access
+from carteiro.errors import CarteiroError
+from carteiro.views import coverage as coverage_view
+from carteiro.views import coverage_headline as headline
+from carteiro.views import coverage_trend as trend
+from pages import _common as common
+from pages import _url as url_state
+
+log = logging.getLogger("carteiro.app")
+
+
+def trend_data(ctx: common.AppContext) -> trend.TrendData | None:
+    """The monthly trend and the previous period's summary from one read of the earlier days
+    (None, with a pt-BR warning, when that read fails)."""
+    plan = trend.plan_trend(ctx.period, len(ctx.audit.invoices))
+
+    def load() -> trend.TrendData:
+        earlier = None
+        if plan.earlier is not None:
+            slot = st.empty()
+            with slot.status(f"Carregando os meses anteriores ({plan.earlier.label()})…",
+                             expanded=False) as status:
+                audit = common.run_audit(ctx.source, plan.earlier,
+                                         progress=lambda message: status.update(label=message))
+                earlier = trend.slim(audit.invoices)
+                del audit
+            slot.empty()
+        return trend.trend_data(plan, ctx.audit.invoices, earlier)
+
+    try:
+        return common.AUDITS.get_or_load(("trend", *ctx.key), load)
+    except CarteiroError as err:
+        st.warning(f"Sem comparação com o período anterior nem tendência: {access.text(err)}")
+    except Exception:
+        log.exception("falha ao ler os meses anteriores")
+        st.warning("Sem comparação com o período anterior nem tendência: erro inesperado ao "
+                   "ler os meses anteriores (detalhes no log do servidor).")
+    return None
+
+
+def sent_notices(ctx: common.AppContext) -> headline.SentNotices | str:
+    """The due notices sent, from the send log as known at the start of the session's as-of
+    date (today unless «Entregas» or the link chose another; the same cached reconciliation
+    as «Entregas»), or a pt-BR note saying why it could not be read."""
+    try:
+        with st.spinner("Lendo o log de envios de e-mail…", show_time=True):
+            return headline.sent_notices(common.delivery(ctx, url_state.as_of()))
+    except CarteiroError as err:
+        return (f"Não foi possível ler o log de envios do ERP: {access.text(err)}. A parte dos "
+                "avisos devidos enviados não é mostrada.")
+    except Exception:
+        log.exception("falha ao ler o log de envios")
+        return ("Não foi possível ler o log de envios do ERP (detalhes no log do servidor). A "
+                "parte dos avisos devidos enviados não é mostrada.")
+
+
+@dataclass(frozen=True)
+class PageViews:
+    """What the page draws from the period's audit, computed once per loaded audit (a rerun
+    at a million customers would otherwise group a million invoices five times)."""
+
+    summary: coverage_view.CoverageSummary
+    reasons: pd.DataFrame
+    over_time: pd.DataFrame
+    by_method: pd.DataFrame
+    by_status: pd.DataFrame
+
+
+def page_views(ctx: common.AppContext) -> PageViews:
+    audit = ctx.audit
+    return common.AUDITS.get_or_load(("coverage_views", *ctx.key), lambda: PageViews(
+        coverage_view.coverage_summary(audit), headline.top_reasons(audit),
+        coverage_view.coverage_over_time(audit), coverage_view.coverage_by_method(audit),
+        coverage_view.coverage_by_service_status(audit)))
