@@ -87,13 +87,16 @@ def _frame_bytes(frame: pd.DataFrame | pd.Series) -> int:
 
 #: Dataclass field metadata key: the field's value is held (and counted) by another entry.
 SHARED: Final = "shared"
+#: Class attribute of a plain object: the names of its attributes held by another entry.
+SHARED_ATTRIBUTES: Final = "cache_shared_attributes"
 
 
 def estimate_bytes(value: Any, _depth: int = 0) -> int:
     """An estimate of the memory held by ``value``: frames, arrays, and what dataclasses,
-    dicts, lists and tuples hold of them (a few levels deep); anything else by
-    ``sys.getsizeof``. A dataclass field whose metadata says ``shared`` (e.g. the audit a
-    reconciliation points to) is held by another entry and not counted here."""
+    dicts, lists, tuples and plain objects' attributes hold of them (a few levels deep);
+    anything else by ``sys.getsizeof``. What another entry holds is not counted here: a
+    dataclass field whose metadata says :data:`SHARED` (the audit a reconciliation points to),
+    an attribute named in the class's :data:`SHARED_ATTRIBUTES` (a simulator's audit)."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return _frame_bytes(value)
     if isinstance(value, np.ndarray):
@@ -109,6 +112,11 @@ def estimate_bytes(value: Any, _depth: int = 0) -> int:
         return sys.getsizeof(value) + sum(estimate_bytes(v, inner) for v in value.values())
     if isinstance(value, list | tuple):
         return sys.getsizeof(value) + sum(estimate_bytes(v, inner) for v in value)
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict) and not isinstance(value, type):
+        shared = getattr(type(value), SHARED_ATTRIBUTES, ())
+        return sys.getsizeof(value) + sum(
+            estimate_bytes(v, inner) for k, v in attributes.items() if k not in shared)
     return sys.getsizeof(value)
 
 

@@ -27,6 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,10 @@ CONFIGS_KEPT = 2048  # evaluated configurations kept (a plan of n corrections us
 
 class Simulator:
     """The audit, ready for what-if questions. Thread-safe; the base state is the audit."""
+
+    #: Held by its own cache entry (``carteiro.memory_cache.SHARED_ATTRIBUTES``): a cached
+    #: simulator's size is what it adds to the audit.
+    cache_shared_attributes: ClassVar[tuple[str, ...]] = ("audit",)
 
     def __init__(self, audit: Audit, sender_tests: SenderTests = None) -> None:
         self.audit = audit
