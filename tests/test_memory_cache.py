@@ -193,3 +193,18 @@ def test_a_shared_field_is_not_counted_twice() -> None:
 
     assert mc.estimate_bytes(Owning(big, small)) >= 8_000_000
     assert mc.estimate_bytes(Pointing(big, small)) < 100_000
+
+
+def test_a_plain_object_counts_its_attributes_but_not_shared_ones() -> None:
+    big = pd.DataFrame({"x": np.arange(1_000_000, dtype=np.int64)})
+
+    class Holder:
+        def __init__(self) -> None:
+            self.audit = big
+            self.own = big.copy()
+
+    class Pointer(Holder):
+        cache_shared_attributes = ("audit",)
+
+    assert mc.estimate_bytes(Holder()) >= 16_000_000
+    assert 8_000_000 <= mc.estimate_bytes(Pointer()) < 9_000_000
