@@ -62,9 +62,14 @@ def coverage_summary(audit: Audit) -> CoverageSummary:
         eligible_invoices=int(audit.invoices[Invoice.ELIGIBLE].sum()),
         amount_without_notice=round(
             float(audit.customers[CustomerAudit.AMOUNT_WITHOUT_NOTICE].sum()), 2),
-        open_amount=round(float(audit.invoices[Invoice.AMOUNT].fillna(0.0)[
-            audit.invoices[Invoice.UNPAID].to_numpy(dtype=bool)].sum()), 2),
+        open_amount=open_amount(audit),
     )
+
+
+def open_amount(audit: Audit) -> float:
+    """The amount of every unpaid invoice in scope, with or without notice."""
+    unpaid = audit.invoices[Invoice.UNPAID].to_numpy(dtype=bool)
+    return round(float(audit.invoices[Invoice.AMOUNT].fillna(0.0)[unpaid].sum()), 2)
 
 
 DeltaColor = Literal["normal", "inverse", "off"]

@@ -171,12 +171,14 @@ def corrections(opts: Options, picked: Picked, plan: Plan | None = None) -> list
 
 
 def summary(sim: Simulator, state: State) -> coverage_view.CoverageSummary:
-    """The Cobertura summary of ``state`` (the base state: the audit's own)."""
+    """The Cobertura summary of ``state`` (the base state: the audit's own). The open amount
+    is the audit's: a correction changes which invoices get a notice, not which are unpaid."""
     c = whatif.coverage(sim, state)
     return coverage_view.CoverageSummary(
         customers=c.customers, covered=c.covered, partial=c.partial, not_covered=c.not_covered,
         invoices=c.invoices, eligible_invoices=c.eligible,
-        amount_without_notice=c.amount_without_notice)
+        amount_without_notice=c.amount_without_notice,
+        open_amount=coverage_view.open_amount(sim.audit))
 
 
 def _counts(masks: np.ndarray) -> list[int]:
