@@ -25,7 +25,7 @@ import re
 import sqlite3
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -113,7 +113,7 @@ def day(value: Any) -> dt.date | None:
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def valid_address(address: str) -> bool:
     try:
         validate_email(address, check_deliverability=False)
