@@ -154,6 +154,28 @@ def reference(value: Any) -> tuple[bool, int | None]:
 # The audit --------------------------------------------------------------------------------------
 def audit_invoices(path: str, start: dt.date, end: dt.date) -> dict[int, list[str]]:
     """Invoice id → failing condition codes (contract order), for every invoice in scope."""
+    return {iid: codes for iid, (_, codes) in _audited(path, start, end).items()}
+
+
+def audit_customers(path: str, start: dt.date, end: dt.date) -> dict[int | None, tuple[str, str]]:
+    """Customer id (None: no readable one) → (coverage, reasons joined by ``;``): covered when
+    all its invoices in scope are eligible, partial when some are, not covered when none is;
+    reasons the union of its invoices', in the contract's order."""
+    invoices: dict[int | None, list[list[str]]] = {}
+    for customer, codes in _audited(path, start, end).values():
+        invoices.setdefault(customer, []).append(codes)
+    out: dict[int | None, tuple[str, str]] = {}
+    for customer, lists in invoices.items():
+        eligible = sum(not codes for codes in lists)
+        coverage = ("covered" if eligible == len(lists) else
+                    "not_covered" if eligible == 0 else "partial")
+        union = {code for codes in lists for code in codes}
+        out[customer] = (coverage, ";".join(c for c in CODES if c in union))
+    return out
+
+
+def _audited(path: str, start: dt.date,
+             end: dt.date) -> dict[int, tuple[int | None, list[str]]]:
     conn = sqlite3.connect(path)
     try:
         return _audit(conn, start, end)
@@ -167,7 +189,8 @@ def _default_sender(senders: dict[int, dict[str, Any]]) -> int | None:
     return (marked or active or [None])[0]
 
 
-def _audit(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[int, list[str]]:
+def _audit(conn: sqlite3.Connection, start: dt.date,
+           end: dt.date) -> dict[int, tuple[int | None, list[str]]]:
     statuses = by_id(rows(conn, "servico_status"), "id_servico_status")
     customers = by_id(rows(conn, "cliente"), "id_cliente")
     services = by_id(rows(conn, "cliente_servico"), "id_cliente_servico")
@@ -209,16 +232,16 @@ def _audit(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[int, 
             continue
         invoices[iid] = row
 
-    out: dict[int, list[str]] = {}
+    out: dict[int, tuple[int | None, list[str]]] = {}
     for iid in sorted(invoices):
         row = invoices[iid]
         status_word = word(row["status"])
         if status_word in CANCELLED_WORDS:
             continue
-        out[iid] = _conditions(row, status_word, routine=routine, senders=senders,
-                               default_sender=default_sender, methods=methods,
-                               offsets=offsets, selections=selections, services=services,
-                               statuses=statuses, recipients=recipients)
+        out[iid] = (integer(row["id_cliente"]), _conditions(
+            row, status_word, routine=routine, senders=senders, default_sender=default_sender,
+            methods=methods, offsets=offsets, selections=selections, services=services,
+            statuses=statuses, recipients=recipients))
     return out
 
 

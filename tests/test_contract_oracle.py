@@ -20,7 +20,7 @@ from carteiro.erp.load import load_data
 from carteiro.period import Period
 from carteiro.rules.engine import evaluate
 from tests.cli_helpers import carteiro
-from tests.contract_oracle import audit_invoices
+from tests.contract_oracle import audit_customers, audit_invoices
 from tests.erp_builder import COLUMNS, DDL, Erp
 
 START, END = dt.date(2024, 3, 1), dt.date(2024, 3, 31)
@@ -64,6 +64,19 @@ def test_demo_cli_csv_matches_the_oracle(demo_path):
     # the demo is not trivially eligible: several conditions fail somewhere
     failing = {code for codes in want.values() for code in codes}
     assert len(failing) >= 6, failing
+
+
+def test_demo_customer_csv_matches_the_oracle(demo_path):
+    want = audit_customers(str(demo_path), START, END)
+    result = carteiro("audit", "--db", f"sqlite:///{demo_path}", *ARGS, "--level", "customer")
+    assert result.returncode == 0, result.stderr
+    csv = pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
+    got = {int(c): (s, r) for c, s, r in zip(csv["customer_id"], csv["status"], csv["reasons"],
+                                             strict=True)}
+    assert len(got) == len(want) > 500
+    wrong = [(c, got[c], want.get(c)) for c in got if got[c] != want.get(c)]
+    assert wrong[:10] == []
+    assert {s for s, _ in want.values()} == {"covered", "partial", "not_covered"}
 
 
 # Messy small databases ------------------------------------------------------------------------
