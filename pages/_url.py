@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import streamlit as st
 
-from carteiro import access
+from carteiro import access, localtime
 from carteiro.views import links
 from pages import _period as period_widgets
 
@@ -67,7 +67,7 @@ def read_once(url_path: str, today: dt.date | None = None) -> None:
     st.session_state[K_READ] = True
     if period_widgets.K_PERIOD not in st.session_state:  # a test may have set it already
         parsed = links.period_from_link(_first(links.START), _first(links.END),
-                                        today or dt.date.today())
+                                        today or localtime.provider_today())
         period = parsed.values["period"]
         st.session_state[period_widgets.K_PERIOD] = (period.start, period.end)  # type: ignore[attr-defined]
         _warn(parsed.warnings)

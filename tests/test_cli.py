@@ -82,8 +82,9 @@ def test_customer_level_csv_to_stdout(mixed_db):
 
 def test_default_period_is_current_month(write_db):
     import datetime as dt
+    from zoneinfo import ZoneInfo
 
-    today = dt.date.today()
+    today = dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date()  # the provider's day
     erp = Erp.baseline()
     erp.set("fatura", "id_fatura", 1001, data_vencimento=today.isoformat())
     result = carteiro("audit", "--db", write_db(erp))
