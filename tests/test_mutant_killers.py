@@ -144,3 +144,71 @@ def test_categorical_text_is_neutralised_in_both_csvs():
     frame = pd.DataFrame({"city": pd.Categorical(["=1+1", "Chapecó"])})
     assert _machine_csv(frame).splitlines() == ["city", "'=1+1", "Chapecó"]
     assert to_excel_csv(frame).decode("utf-8-sig").splitlines() == ["city", "'=1+1", "Chapecó"]
+
+
+# Survivors of the bench/mutations.toml run, killed ---------------------------------------------
+def test_unknown_service_status_is_allowed_under_the_default_selection(run, erp):
+    """conditions-unknown-status-default: the contract allows it there, and reports it."""
+    erp.set("cliente_servico", "id_cliente_servico", 101, id_servico_status=9)
+    audit = run(erp)
+    assert failing(audit) == []
+    assert "unknown_id" in set(audit.problems["kind"])
+
+
+def test_unknown_service_status_is_excluded_under_an_explicit_selection(run, erp):
+    erp.add("forma_cobranca_status_envio", id_forma_cobranca=1, id_servico_status=1)
+    erp.set("cliente_servico", "id_cliente_servico", 101, id_servico_status=9)
+    assert failing(run(erp)) == ["service_status_excluded"]
+
+
+def test_a_send_on_the_payment_day_is_expected():
+    """expected-paid-on-send-day: paid on the due date (a rule's send date) later that day:
+    the routine of that day still sends (open on D when paid on or after D). Rules -3, 0, +3."""
+    from tests.delivery_helpers import deliver
+
+    erp = Erp.baseline()
+    erp.set("fatura", "id_fatura", 1001, status="pago", data_pagamento="2024-03-10 17:00:00")
+    delivery = deliver(erp, "2024-03-31")
+    sends = delivery.expected
+    assert [str(d)[:10] for d in sends["send_date"]] == ["2024-03-07", "2024-03-10"]
+    assert str(delivery.invoices["expected_sends"].iloc[0]) == "2024-03-07;2024-03-10"
+
+
+def _plan_steps(erp: Erp, tmp_path: Path) -> list:
+    from carteiro.plan.greedy import build_plan
+    from carteiro.plan.simulator import Simulator
+
+    url = erp.write_sqlite(tmp_path / "plan.sqlite")
+    sim = Simulator(evaluate(load_data(url, MARCH), MARCH, {}), {})
+    return list(build_plan(sim).steps)
+
+
+def _method_without_rules(erp: Erp, mid: int) -> None:
+    erp.add("forma_cobranca", id_forma_cobranca=mid, descricao=f"Forma {mid}", ativo=True)
+
+
+def test_the_plan_ranks_customers_before_invoices(tmp_path):
+    """plan-rank-invoices-first: method 2 (no rules) bills one customer's 3 invoices, method
+    3 (no rules) two customers' one invoice each; covering 2 customers comes first."""
+    erp = Erp.baseline()
+    _method_without_rules(erp, 2)
+    _method_without_rules(erp, 3)
+    erp.customer(2, method=2)
+    for extra in (2001, 2002):
+        erp.add("fatura", id_fatura=extra, id_cliente=2, id_cliente_servico=102,
+                id_forma_cobranca=2, data_vencimento="2024-03-12", valor=99.9, status="aberto")
+    erp.customer(3, method=3).customer(4, method=3)
+    steps = _plan_steps(erp, tmp_path)
+    gains = [(s.correction.object_id, s.impact.customers, s.impact.invoices) for s in steps]
+    assert gains[:2] == [(3, 2, 2), (2, 1, 3)]
+
+
+def test_the_plan_breaks_ties_by_the_correction_key(tmp_path):
+    """plan-ties-last: methods 2 and 3 without rules, one equal invoice each: method 2 first."""
+    erp = Erp.baseline()
+    _method_without_rules(erp, 3)
+    _method_without_rules(erp, 2)
+    erp.customer(2, method=3).customer(3, method=2)
+    steps = _plan_steps(erp, tmp_path)
+    gains = [(s.correction.object_id, s.impact.customers, s.impact.invoices) for s in steps]
+    assert gains[:2] == [(2, 1, 1), (3, 1, 1)]
