@@ -32,6 +32,18 @@ def provider_timezone() -> ZoneInfo:
         ) from None
 
 
+def _now() -> dt.datetime:
+    """This moment, aware (UTC). One place, so tests can freeze the clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+def provider_today() -> dt.date:
+    """Today as the provider's staff count days (their time zone, not this machine's): the
+    current month and the as-of date default to it. *Choice*: a server on UTC would otherwise
+    show next month's period from 21:00 on the last day of a month in São Paulo."""
+    return local_day(_now())
+
+
 def local_day(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
     """The day ``moment`` falls on in the provider's time zone (a naive moment is UTC)."""
     if moment.tzinfo is None:

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from carteiro.errors import CarteiroError
+from carteiro.localtime import provider_today
 
 # The days a period may cover. Outside them the day after the end (``:end_exclusive``) or the
 # period before (the dashboard's comparison) would not exist (``date.max`` is 9999-12-31), and
@@ -36,7 +37,7 @@ class Period:
 
     @classmethod
     def current_month(cls, today: dt.date | None = None) -> Period:
-        return cls.month_of(today or dt.date.today())
+        return cls.month_of(today or provider_today())
 
     @property
     def end_exclusive(self) -> dt.date:
@@ -96,7 +97,7 @@ def parse_day(text: str, what: str) -> dt.date:
 
 def as_of_from_arg(text: str | None, today: dt.date | None = None) -> dt.date:
     """The as-of date of the send-log reconciliation: ``--as-of`` (YYYY-MM-DD), else today."""
-    return parse_day(text, "--as-of") if text is not None else today or dt.date.today()
+    return parse_day(text, "--as-of") if text is not None else today or provider_today()
 
 
 def period_from_args(start: str | None, end: str | None, today: dt.date | None = None) -> Period:

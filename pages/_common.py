@@ -442,5 +442,5 @@ def open_diagnosis(customer_id: int) -> None:
 
 
 def no_invoices_notice(ctx: AppContext) -> None:
-    st.info(f"Nenhuma fatura não cancelada com vencimento entre {ctx.period.label()}. "
+    st.info(f"Nenhuma fatura não cancelada com vencimento de {ctx.period.label()}. "
             "Escolha outro período na barra lateral.", icon="📭")

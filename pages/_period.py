@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import streamlit as st
 
+from carteiro import localtime
 from carteiro.period import Period
 from carteiro.views import links
 
@@ -35,7 +36,7 @@ K_NOTICE: Final = "_carteiro_period_notice"
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return localtime.provider_today()
 
 
 def _as_period(value: Any, today: dt.date) -> Period | None:

@@ -70,7 +70,7 @@ def read_once(url_path: str, today: dt.date | None = None) -> None:
     st.session_state[K_READ] = True
     if period_widgets.K_PERIOD not in st.session_state:  # a test may have set it already
         parsed = links.period_from_link(_first(links.START), _first(links.END),
-                                        today or dt.date.today())
+                                        today or localtime.provider_today())
         period = parsed.values["period"]
         st.session_state[period_widgets.K_PERIOD] = (period.start, period.end)  # type: ignore[attr-defined]
         _warn(parsed.warnings)
@@ -93,7 +93,7 @@ def provider_today() -> dt.date:
     """Today in the provider's time zone (this machine's date if that zone is unknown: the
     sender test says so)."""
     try:
-        return localtime.local_day(dt.datetime.now(dt.UTC))
+        return localtime.provider_today()
     except CarteiroError:
         return dt.date.today()
 

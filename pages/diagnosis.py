@@ -87,7 +87,7 @@ if not d.known:
                "período (veja a página «Dados»).")
 
 if not d.in_scope:
-    st.info(f"O cliente não tem fatura não cancelada com vencimento entre "
+    st.info(f"O cliente não tem fatura não cancelada com vencimento de "
             f"{ctx.period.label()}: não há aviso de cobrança a enviar neste período. "
             "Escolha outro período na barra lateral.", icon="📭")
 else:

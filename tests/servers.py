@@ -207,6 +207,19 @@ class Server:
 
 _servers: dict[str, Server | str] = {}
 
+# Failure causes (carteiro.erp.failures.diagnose) that mean the server cannot be reached.
+UNREACHABLE_CAUSES = frozenset({"connection_refused", "connect_timeout", "host_not_found",
+                                "network_unreachable"})
+
+
+def _unreachable(err: BaseException) -> bool:
+    """Whether ``err`` says the server is not reachable (refused, timed out, no such host)."""
+    from carteiro.erp.failures import diagnose
+
+    if isinstance(err, ConnectionRefusedError | TimeoutError):
+        return True
+    return diagnose(err).cause in UNREACHABLE_CAUSES
+
 
 def _connect(kind: str) -> Server | str:
     """The server, or why it cannot be used (cached for the session)."""
@@ -215,7 +228,11 @@ def _connect(kind: str) -> Server | str:
         server = Server(kind, make_url(raw))
         try:
             server.ping()
-        except Exception as err:  # any failure means: not usable here
+        except Exception as err:
+            # Only "the server is not there" means: not usable here (skip). Anything else
+            # (bad credentials, a missing driver, a bug in this module) is a real failure.
+            if not _unreachable(err):
+                raise
             from carteiro.erp.failures import explain
 
             why = explain(err, raw)

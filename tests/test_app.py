@@ -3,6 +3,7 @@ runs, access is enforced, and what the pages show equals what the engine compute
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import io
 import json
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -43,6 +45,7 @@ MARCH = Period(*MARCH_2024)
 PAGES = ["pages/coverage.py", "pages/reasons.py", "pages/non_recipients.py",
          "pages/diagnosis.py", "pages/settings.py", "pages/data.py", "pages/simulation.py"]
 TIMEOUT = 60
+EMPTY_NOTICE_PAGES = ("pages/coverage.py", "pages/reasons.py", "pages/non_recipients.py")
 
 
 @pytest.fixture
@@ -164,6 +167,14 @@ def test_every_page_handles_an_empty_period(db_url: str, page: str) -> None:
     at = new_app(Period(dt.date(2031, 1, 1), dt.date(2031, 1, 31))).run()
     no_exception(at)
     on_page(at, page)
+    notice = ("Nenhuma fatura não cancelada com vencimento de 01/01/2031 a 31/01/2031. "
+              "Escolha outro período na barra lateral.")
+    infos = [i.value for i in at.info]
+    if page in EMPTY_NOTICE_PAGES:  # the pages that count invoices say there are none
+        assert notice in infos
+        assert not at.dataframe and not at.metric
+    else:  # the others do not depend on the period's invoices
+        assert notice not in infos
 
 
 def test_sidebar_shows_source_period_and_connection(app: AppTest, db_url: str) -> None:
@@ -180,14 +191,40 @@ def period_shown(at: AppTest) -> tuple[dt.date, dt.date]:
             at.sidebar.date_input(key="period_end").value)
 
 
+def _month_in_sao_paulo(moment: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The calendar month of ``moment`` in the provider's default time zone, by hand."""
+    day = moment.astimezone(ZoneInfo("America/Sao_Paulo")).date()
+    last = calendar.monthrange(day.year, day.month)[1]
+    return dt.date(day.year, day.month, 1), dt.date(day.year, day.month, last)
+
+
 def test_default_period_is_the_current_month(db_url: str) -> None:
+    before = _month_in_sao_paulo(dt.datetime.now(dt.UTC))
+    at = new_app(period=None).run()
+    after = _month_in_sao_paulo(dt.datetime.now(dt.UTC))
+    no_exception(at)
+    assert period_shown(at) in (before, after)
+    start, end = period_shown(at)
+    assert at.query_params == {"inicio": start.isoformat(), "fim": end.isoformat()}
+    assert at.sidebar.button(key="period_current").disabled
+
+
+@pytest.mark.parametrize(("utc", "month"), [
+    # 22:30 on 31 March in São Paulo is already 1 April in UTC: still March for the staff
+    (dt.datetime(2026, 4, 1, 1, 30, tzinfo=dt.UTC), (dt.date(2026, 3, 1), dt.date(2026, 3, 31))),
+    (dt.datetime(2028, 2, 29, 12, 0, tzinfo=dt.UTC), (dt.date(2028, 2, 1), dt.date(2028, 2, 29))),
+    (dt.datetime(2027, 1, 1, 3, 0, tzinfo=dt.UTC), (dt.date(2027, 1, 1), dt.date(2027, 1, 31))),
+])
+def test_default_period_is_the_providers_month_on_a_frozen_clock(
+        db_url: str, monkeypatch: pytest.MonkeyPatch, utc: dt.datetime,
+        month: tuple[dt.date, dt.date]) -> None:
+    from carteiro import localtime
+
+    monkeypatch.setattr(localtime, "_now", lambda: utc)
     at = new_app(period=None).run()
     no_exception(at)
-    current = Period.current_month()
-    assert period_shown(at) == (current.start, current.end)
-    assert at.query_params == {"inicio": current.start.isoformat(),
-                               "fim": current.end.isoformat()}
-    assert at.sidebar.button(key="period_current").disabled
+    assert period_shown(at) == month == _month_in_sao_paulo(utc)
+    assert at.query_params == {"inicio": month[0].isoformat(), "fim": month[1].isoformat()}
 
 
 def test_month_buttons_step_from_the_selected_period(app: AppTest) -> None:

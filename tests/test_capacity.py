@@ -393,6 +393,15 @@ def test_totals_match_the_engine_send_dates(run, three_due_on_the_10th):
     assert int(notices_per_day(audit)[C.NOTICES].sum()) == len(fired) == 8
 
 
+def test_totals_by_hand(run, three_due_on_the_10th):
+    """The fixture's docstring worked out by hand (rules -3, 0, +3; all through sender 1):
+    customers 1 and 2 open → 07, 10, 13; customer 3 paid on 10/03 → 07 and 10 (open on the
+    day it is paid), not 13; customers 4, 5 and 6 get nothing."""
+    per_day = notices_per_day(run(three_due_on_the_10th))
+    assert rows(per_day, "send_date", "sender_id", C.NOTICES) == [
+        (ts("2024-03-07"), 1, 3), (ts("2024-03-10"), 1, 3), (ts("2024-03-13"), 1, 2)]
+
+
 offsets_st = st.sets(st.integers(-5, 5), min_size=1, max_size=3)
 invoice_st = st.tuples(st.integers(1, 31), st.one_of(st.none(), st.integers(-8, 8)))
 

@@ -46,6 +46,19 @@ def test_invoice_level_csv_matches_engine(mixed_db, tmp_path):
     assert csv["primary_reason"].tolist() == (
         expected["primary_reason"].astype("string").fillna("").tolist())
     assert set(csv["eligible"]) == {"true", "false"}
+    # and independently of the engine: each invoice of mixed_db worked out by hand
+    assert dict(zip(csv["invoice_id"], csv["reasons"], strict=True)) == {
+        "1001": "",
+        "1002": "no_contact_allows_email",  # permite_enviar_email null: not allowed
+        "1003": "no_valid_email",  # x@x: no valid address
+        "1004": "service_status_excluded",  # cancelado, default selection
+        "1005": "method_without_rules",  # no billing method (default sender is fine)
+        "1006": "invoice_outside_rules;service_blocks_email",  # paid 03-01, first send 03-07
+    }  # 1007: unreadable due date, out of scope
+    assert csv.set_index("invoice_id")["primary_reason"].to_dict() == {
+        "1001": "", "1002": "no_contact_allows_email", "1003": "no_valid_email",
+        "1004": "service_status_excluded", "1005": "method_without_rules",
+        "1006": "invoice_outside_rules"}
     # the summary on stderr counts reasons and data problems
     assert "no_valid_email: 1 clientes / 1 faturas" in result.stderr
     assert "Problemas nos dados: 1" in result.stderr
@@ -69,8 +82,9 @@ def test_customer_level_csv_to_stdout(mixed_db):
 
 def test_default_period_is_current_month(write_db):
     import datetime as dt
+    from zoneinfo import ZoneInfo
 
-    today = dt.date.today()
+    today = dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date()  # the provider's day
     erp = Erp.baseline()
     erp.set("fatura", "id_fatura", 1001, data_vencimento=today.isoformat())
     result = carteiro("audit", "--db", write_db(erp))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -82,7 +83,7 @@ def test_log_problems_are_in_the_summary(write_db):
 def test_default_as_of_is_today(write_db):
     """Sends due today-3, today, today+3: a row dated today is not known yet (missing); one
     dated yesterday counts."""
-    today = dt.date.today()
+    today = dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date()  # the provider's day
     erp = Erp.baseline().set("fatura", "id_fatura", 1001, data_vencimento=today.isoformat())
     log(erp, 1001, f"{today.isoformat()} 08:00:00", True)
     result = carteiro("audit", "--db", write_db(erp), "--level", "delivery")

@@ -1,4 +1,8 @@
-"""End to end: demo database → CLI → CSV, checked against the engine's own tables."""
+"""End to end: demo database → CLI → CSV, checked against the engine's own tables.
+
+These are plumbing tests (the CSV carries what the engine computed). The independent
+expectations for the same demo, invoice and customer level, come from a per-row oracle of the
+contract that imports no carteiro code: tests/test_contract_oracle.py."""
 
 from __future__ import annotations
 

@@ -200,6 +200,8 @@ GHOSTS = {"routine": True, "routine_id": None, "sender_active": True, "method2_s
     MESSY, {**MESSY, "service": "x", "method": "1 a", "customer": "c", "notice": "nenhum"},
     {**MESSY, "method": None, "customer": None, "service": 999, "customer_id": None},
     {**MESSY, "service_id": "text", "service": "own", "invoice_id": "text", "due": "lixo"},
+    # no service on the method with an explicit «Status do Serviço para Envio» (issue 15)
+    {**MESSY, "method": 2, "service": None},
 ])
 def test_invariants_and_row_order_independence(cfg, customers, seed):
     erp = build(cfg, customers)
