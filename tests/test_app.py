@@ -45,7 +45,8 @@ MARCH = Period(*MARCH_2024)
 PAGES = ["pages/coverage.py", "pages/reasons.py", "pages/non_recipients.py",
          "pages/diagnosis.py", "pages/settings.py", "pages/data.py", "pages/simulation.py"]
 TIMEOUT = 60
-EMPTY_NOTICE_PAGES = ("pages/coverage.py", "pages/reasons.py", "pages/non_recipients.py")
+EMPTY_NOTICE_PAGES = ("pages/coverage.py", "pages/reasons.py", "pages/non_recipients.py",
+                      "pages/deliveries.py", "pages/simulation.py")
 
 
 @pytest.fixture
