@@ -124,6 +124,12 @@ class InvoiceIn:
     PAID_ON: Final = "paid_on"
 
 
+#: An optional column of a dialect's copy of ``invoices.sql``: the row's place in the table
+#: (SQLite's rowid), so a repeated invoice id keeps the table's first row
+#: (:func:`carteiro.erp.load.in_table_order`). Never part of the normalised invoices.
+INVOICE_ROW_ORDER: Final = "row_order"
+
+
 class Invoice(InvoiceIn):
     """The audited invoice table: one row per invoice in scope."""
 

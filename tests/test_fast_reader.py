@@ -434,6 +434,8 @@ def _queries_with(tmp_path, monkeypatch, name: str, sql: str) -> None:
     for path in config.queries_dir().glob("*.sql"):
         (queries / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (queries / f"{name}.sql").write_text(sql, encoding="utf-8")
+    for copy in queries.glob(f"{name}.*.sql"):  # a dialect's copy would win over this one
+        copy.unlink()
     monkeypatch.setenv("CARTEIRO_QUERIES_DIR", str(queries))
 
 

@@ -241,6 +241,8 @@ def _queries(case: Case, folder: Path) -> Path:
     directory = folder / "queries"
     shutil.copytree(source.queries_dir(), directory)
     for name, text in case.queries.items():
+        for copy in directory.glob(f"{name}.*.sql"):  # a dialect's copy would win over the case
+            copy.unlink()
         path = directory / f"{name}.sql"
         if isinstance(text, bytes):
             path.write_bytes(text)

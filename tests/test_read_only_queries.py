@@ -51,8 +51,8 @@ def refused(sql: str, backend: str, name: str = "routines") -> str:
 # The shipped queries ----------------------------------------------------------------------------
 def test_thirteen_queries_are_shipped() -> None:
     assert len(SHIPPED) == 13
-    assert PER_DIALECT == ["invoices.mysql", "unreadable_due_dates.mysql",
-                           "unreadable_due_dates.postgresql"]
+    assert PER_DIALECT == ["invoices.mysql", "invoices.sqlite", "unreadable_due_dates.mysql",
+                           "unreadable_due_dates.postgresql", "unreadable_due_dates.sqlite"]
 
 
 @pytest.mark.parametrize("backend", [*BACKENDS, "mariadb"])
@@ -77,8 +77,12 @@ def test_per_dialect_files_are_read_for_their_database_only(stem: str) -> None:
     for backend in backends:
         assert query_path(name, backend).name == f"{stem}.sql"
         assert query_text(name, backend) == stripped(own)
-    assert query_path(name, "sqlite").name == f"{name}.sql"  # no SQLite copy is shipped
-    assert query_text(name, "sqlite") == stripped(portable)
+    others = [b for b in [*BACKENDS, "mariadb"] if b not in backends]
+    for backend in others:  # the portable file, unless that database has its own copy
+        if (source.queries_dir() / f"{name}.{DIALECT_FILES[backend]}.sql").is_file():
+            continue
+        assert query_path(name, backend).name == f"{name}.sql"
+        assert query_text(name, backend) == stripped(portable)
 
 
 def test_a_per_dialect_file_is_checked_and_named(tmp_path: Path) -> None:
@@ -224,6 +228,8 @@ def attacked_queries(tmp_path: Path, name: str, text: str) -> Path:
     directory = tmp_path / "queries"
     shutil.copytree(source.queries_dir(), directory)
     (directory / f"{name}.sql").write_text(text, encoding="utf-8")
+    for copy in directory.glob(f"{name}.*.sql"):  # a dialect's copy would win over the attack
+        copy.unlink()
     return directory
 
 

@@ -28,10 +28,11 @@ import contextlib
 import ctypes
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from carteiro.columns import Invoice
+from carteiro.columns import INVOICE_ROW_ORDER, Invoice
 from carteiro.erp.connect import make_engine
 from carteiro.erp.dataset import ErpData, ReferenceTables, normalise_reference
 from carteiro.erp.queries import query_path
@@ -103,6 +104,20 @@ def with_unreadable(invoices: pd.DataFrame, unreadable: pd.DataFrame) -> pd.Data
     return pd.concat([invoices, unreadable[list(invoices.columns)]], ignore_index=True)
 
 
+def in_table_order(invoices: pd.DataFrame) -> pd.DataFrame:
+    """The raw invoices without :data:`INVOICE_ROW_ORDER`, in the table's order when a query
+    returned it and an invoice id is repeated (only then does the order decide anything: which
+    row of a repeated id is "the first"). A row without a row order goes last."""
+    if INVOICE_ROW_ORDER not in invoices.columns:
+        return invoices
+    order = invoices[INVOICE_ROW_ORDER]
+    out = invoices.drop(columns=[INVOICE_ROW_ORDER])
+    if out[Invoice.ID].duplicated().any():
+        place = pd.to_numeric(order, errors="coerce").to_numpy(dtype=float, na_value=np.inf)
+        out = out.take(np.argsort(place, kind="stable")).reset_index(drop=True)
+    return out
+
+
 class PendingInvoices:
     """The raw invoices of the period, being read in the background from its creation:
     ``invoices.sql``, then ``unreadable_due_dates.sql`` when it can find something
@@ -127,8 +142,8 @@ class PendingInvoices:
         if self.backend == "postgresql":
             unreadable = self._start_unreadable(invoices)
         if unreadable is None:
-            return invoices
-        return with_unreadable(invoices, unreadable.result())
+            return in_table_order(invoices)
+        return in_table_order(with_unreadable(invoices, unreadable.result()))
 
 
 def read_invoices(engine: Engine, params: dict, url: str | None = None) -> pd.DataFrame:
