@@ -25,7 +25,6 @@ from them.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 from collections.abc import Callable
 
@@ -37,7 +36,7 @@ from carteiro.columns import Invoice
 from carteiro.erp.connect import make_engine
 from carteiro.erp.dataset import ErpData, ReferenceTables, normalise_reference
 from carteiro.erp.queries import query_path
-from carteiro.erp.readers import PendingRead, check_connection, read_query
+from carteiro.erp.readers import PendingRead, check_connection, read_query, release_memory
 from carteiro.period import Period
 
 Progress = Callable[[str], None]
@@ -64,16 +63,6 @@ UNREADABLE_DUE_DATES = "unreadable_due_dates"
 BACKGROUND_READS = ("recipients", "customers", "services")
 # How pandas sees a column of dates, datetimes or timestamps (infer_dtype).
 _DATE_KINDS = frozenset({"date", "datetime", "datetime64"})
-
-
-def release_memory() -> None:
-    """Hand the memory freed so far back to the system. The readers run in several threads and
-    glibc's malloc keeps freed memory in each thread's arena: at a million customers that is
-    hundreds of megabytes of resident memory holding nothing (``malloc_trim``; a no-op where
-    the C library has no such function), and what Arrow's memory pool holds unused."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
-    pa.default_memory_pool().release_unused()  # Arrow's own allocator (mimalloc) keeps some
 
 
 def use_system_allocator() -> None:
