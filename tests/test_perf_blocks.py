@@ -38,3 +38,27 @@ def test_field_validity_block_by_block(monkeypatch, block_rows, chunks):
     got = field_validity(column)
     assert got.tolist() == [_expected(f) for f in fields]
     assert list(got.index) == list(column.index)
+
+
+@pytest.mark.parametrize("block_rows", [1, 2, 3, 1 << 16])
+@pytest.mark.parametrize("ahead", [1, 2, 3])
+def test_machine_csv_block_by_block_keeps_the_rows_in_order(monkeypatch, block_rows, ahead):
+    import csv
+    import io
+
+    from carteiro import export
+
+    monkeypatch.setattr(export, "CSV_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(export, "CSV_AHEAD", ahead)
+    names = ["Ana", 'Bruno "B"', "Carla, C.", "=cmd", "Davi", "Eva\nNova", "Fábio"] * 2
+    frame = pd.DataFrame({"id": range(1, len(names) + 1), "name": names,
+                          "ok": [i % 3 == 0 for i in range(len(names))]})
+    sink = io.BytesIO()
+    export.to_machine_csv(frame, sink)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(["id", "name", "ok"])
+    for i, name in enumerate(names, start=1):
+        writer.writerow([i, "'" + name if name.startswith("=") else name,
+                         "true" if (i - 1) % 3 == 0 else "false"])
+    assert sink.getvalue().decode("utf-8") == expected.getvalue()
