@@ -154,7 +154,8 @@ def load_data(url: str, period: Period, progress: Progress | None = None) -> Erp
         frames: dict[str, pd.DataFrame] = {}
         for name in ReferenceTables.names():
             _say(progress, f"Lendo {LOAD_STEPS[name]}…")
-            frames[name] = (pending[name].result() if name in pending
+            # popped: the pending read holds its frame, which must go with ``frames``
+            frames[name] = (pending.pop(name).result() if name in pending
                             else read_query(engine, name, params, url=url))
         _say(progress, NORMALISING_REFERENCE)
         release_memory()  # what the readers freed (conversions, driver buffers)
@@ -163,6 +164,7 @@ def load_data(url: str, period: Period, progress: Progress | None = None) -> Erp
         release_memory()
         _say(progress, f"Lendo {LOAD_STEPS['invoices']}…")
         raw_invoices = invoices.result()
+        del invoices  # its pending reads hold the raw frame too
     finally:
         engine.dispose()
     _say(progress, NORMALISING_INVOICES)
