@@ -22,7 +22,10 @@ Two flavours:
 from __future__ import annotations
 
 import io
+from collections import deque
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from typing import IO, Final
 
 import numpy as np
@@ -98,6 +101,7 @@ def _csv_cells(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 # Rows per block of the CSV body: each block is built and written on its own, so the whole
 # file never sits in memory (a million rows are about 100 MB of text).
 CSV_BLOCK_ROWS = 65_536
+CSV_AHEAD = 3  # blocks being built or waiting to be written at once
 
 
 def _csv_block(batch: pa.RecordBatch) -> pa.Buffer:
@@ -123,14 +127,28 @@ def to_machine_csv(frame: pd.DataFrame, sink: str | IO[bytes]) -> None:
         _write_csv(frame, header, sink)
 
 
+def _block_text(frame: pd.DataFrame, first: int) -> list[pa.Buffer]:
+    """The CSV lines of the block of rows starting at ``first``."""
+    block = neutralise_formulas(frame.iloc[first:first + CSV_BLOCK_ROWS])
+    table = pa.Table.from_pandas(block, preserve_index=False)
+    return [_csv_block(batch) for batch in table.to_batches() if batch.num_rows]
+
+
 def _write_csv(frame: pd.DataFrame, header: bytes, handle: IO[bytes]) -> None:
+    """The blocks are built two at a time in a second thread while the earlier ones are
+    written (Arrow's kernels release the GIL), in order; at most :data:`CSV_AHEAD` blocks
+    wait at once, so the memory stays bounded."""
     handle.write(header)
-    for first in range(0, len(frame), CSV_BLOCK_ROWS):
-        block = neutralise_formulas(frame.iloc[first:first + CSV_BLOCK_ROWS])
-        table = pa.Table.from_pandas(block, preserve_index=False)
-        for batch in table.to_batches():
-            if batch.num_rows:
-                handle.write(memoryview(_csv_block(batch)))
+    starts = iter(range(0, len(frame), CSV_BLOCK_ROWS))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="carteiro-csv") as pool:
+        pending: deque[Future[list[pa.Buffer]]] = deque(
+            pool.submit(_block_text, frame, first) for first in islice(starts, CSV_AHEAD))
+        while pending:
+            buffers = pending.popleft().result()
+            for first in islice(starts, 1):
+                pending.append(pool.submit(_block_text, frame, first))
+            for buffer in buffers:
+                handle.write(memoryview(buffer))
 
 
 def _is_dates(series: pd.Series) -> bool:

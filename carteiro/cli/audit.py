@@ -18,6 +18,7 @@ import pandas as pd
 from carteiro import formatting as fmt
 from carteiro.columns import CustomerAudit, Invoice, Problem
 from carteiro.erp.problems import PROBLEM_LABELS
+from carteiro.erp.readers import release_memory
 from carteiro.erp.source import DataSource, demo_db_path, resolve_source
 from carteiro.errors import CarteiroError
 from carteiro.export import to_machine_csv
@@ -127,6 +128,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         write_delivery(source, period, as_of, args.output, verbose, started)
         return 0
     audit = run_audit(source, period, progress=verbose)
+    release_memory()  # the customer table's intermediates, before the CSV's blocks
     write_csv(audit_frame(audit, args.level), args.output)
     write_summary(audit, sys.stderr, time.perf_counter() - started)
     return 0

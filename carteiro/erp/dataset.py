@@ -396,7 +396,8 @@ def _invoices(raw: pd.DataFrame, period: Period, customers: pd.DataFrame,
                 + " é do cliente " + owner[foreign].astype("string") + ", não do cliente "
                 + frame.loc[foreign, Invoice.CUSTOMER_ID].astype("string").fillna("(nulo)")
                 + ": avaliada com esse serviço")
-    return frame.reset_index(drop=True)
+    # By id, as the engine evaluates them (its frame then shares these columns: no copy).
+    return frame.sort_values(Invoice.ID, kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)

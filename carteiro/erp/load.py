@@ -25,18 +25,19 @@ from them.
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import os
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy.engine import Engine
 
 from carteiro.columns import INVOICE_ROW_ORDER, Invoice
 from carteiro.erp.connect import make_engine
 from carteiro.erp.dataset import ErpData, ReferenceTables, normalise_reference
 from carteiro.erp.queries import query_path
-from carteiro.erp.readers import PendingRead, check_connection, read_query
+from carteiro.erp.readers import PendingRead, check_connection, read_query, release_memory
 from carteiro.period import Period
 
 Progress = Callable[[str], None]
@@ -65,13 +66,18 @@ BACKGROUND_READS = ("recipients", "customers", "services")
 _DATE_KINDS = frozenset({"date", "datetime", "datetime64"})
 
 
-def release_memory() -> None:
-    """Hand the memory freed so far back to the system. The readers run in several threads and
-    glibc's malloc keeps freed memory in each thread's arena: at a million customers that is
-    hundreds of megabytes of resident memory holding nothing (``malloc_trim``; a no-op where
-    the C library has no such function)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
+def use_system_allocator() -> None:
+    """Let Arrow allocate through the C library's malloc, as numpy does, unless the
+    environment chose a pool (``ARROW_DEFAULT_MEMORY_POOL``). Arrow's default pool (mimalloc)
+    keeps the pages each reader thread freed for that thread; with malloc,
+    :func:`release_memory` hands them back and the next table reuses them (1M customers:
+    peak RSS ~30 MB lower on SQLite and MariaDB, the same CPU time)."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    with contextlib.suppress(NotImplementedError):
+        pool = pa.system_memory_pool()
+        if pa.default_memory_pool().backend_name != pool.backend_name:
+            pa.set_memory_pool(pool)
 
 
 def _say(progress: Progress | None, message: str) -> None:
@@ -153,6 +159,7 @@ def read_invoices(engine: Engine, params: dict, url: str | None = None) -> pd.Da
 
 def load_data(url: str, period: Period, progress: Progress | None = None) -> ErpData:
     """Read and normalise every table Carteiro needs for ``period``."""
+    use_system_allocator()
     engine = make_engine(url)
     try:
         check_connection(engine, url)
@@ -162,7 +169,8 @@ def load_data(url: str, period: Period, progress: Progress | None = None) -> Erp
         frames: dict[str, pd.DataFrame] = {}
         for name in ReferenceTables.names():
             _say(progress, f"Lendo {LOAD_STEPS[name]}…")
-            frames[name] = (pending[name].result() if name in pending
+            # popped: the pending read holds its frame, which must go with ``frames``
+            frames[name] = (pending.pop(name).result() if name in pending
                             else read_query(engine, name, params, url=url))
         _say(progress, NORMALISING_REFERENCE)
         release_memory()  # what the readers freed (conversions, driver buffers)
@@ -171,10 +179,14 @@ def load_data(url: str, period: Period, progress: Progress | None = None) -> Erp
         release_memory()
         _say(progress, f"Lendo {LOAD_STEPS['invoices']}…")
         raw_invoices = invoices.result()
+        del invoices  # its pending reads hold the raw frame too
     finally:
         engine.dispose()
     _say(progress, NORMALISING_INVOICES)
-    return reference.with_invoices(raw_invoices, period)
+    data = reference.with_invoices(raw_invoices, period)
+    del raw_invoices, reference
+    release_memory()  # the raw invoices and the normalisation's transients (~200 MB at 1M)
+    return data
 
 
 def load_email_log(url: str, customer_id: int) -> pd.DataFrame:

@@ -108,7 +108,11 @@ def evaluate_invoices(data: ErpData, methods: pd.DataFrame, senders: pd.DataFram
                       routine_is_active: bool) -> pd.DataFrame:
     """The invoices in scope (by id) with their sender, service status, one column per
     condition, the reason mask, ``eligible``, ``primary_reason`` and ``reasons``."""
-    inv = data.invoices.sort_values(Invoice.ID, kind="stable").reset_index(drop=True)
+    inv = data.invoices
+    if inv[Invoice.ID].is_monotonic_increasing:  # as normalised: share the columns
+        inv = inv.reset_index(drop=True)
+    else:
+        inv = inv.sort_values(Invoice.ID, kind="stable").reset_index(drop=True)
     facts = method_facts(inv, methods, senders, data.email_rules)
     inv[Invoice.SENDER_ID] = facts.sender_ids
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from carteiro.columns import CustomerAudit
 from carteiro.erp.dataset import ErpData
+from carteiro.erp.readers import release_memory
 from carteiro.period import Period
 from carteiro.rules.alerts import Alert, configuration_alerts
 from carteiro.rules.catalogue import REASON_CODES
@@ -67,6 +68,7 @@ def evaluate(data: ErpData, period: Period, failing_since: FailingSince | None =
     methods = evaluate_methods(data, senders)
     active = routine_active(data.routines)
     invoices = evaluate_invoices(data, methods, senders, active)
+    release_memory()  # the conditions' intermediate arrays, before the customer table
     return Audit(
         period=period,
         data=data,
