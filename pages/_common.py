@@ -407,8 +407,8 @@ def show_day_alerts(ctx: AppContext) -> None:
         log.warning("alerta de dia sem envios indisponível: %s", err)
         return
     for alert in alerts:
-        st.error(f"{access.text(alert.detail)}  \nOnde verificar: **{alert.menu_path}** "
-                 "(detalhes em «Entregas»)", title=access.text(alert.title), icon="🚨")
+        st.error(f"{access.text(alert.detail)}  \nVerificar: **{alert.menu_path}**",
+                 title=access.text(alert.title), icon="🚨")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ previous_period = trend.previous_or_none(ctx.period)
 
 st.title("Cobertura")
 st.caption(f"Vencimentos de {ctx.period.label()} · "
-           + (f"variação em p.p. (pontos percentuais) sobre {previous_period.label()}"
+           + (f"variação em p.p. sobre {previous_period.label()}"
               if previous_period else "sem período anterior dentro das datas aceitas"))
 
 if audit.invoices.empty:

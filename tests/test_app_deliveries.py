@@ -193,7 +193,7 @@ def test_a_day_without_sends_is_a_red_alert_on_every_page(hand: AppTest) -> None
         on_page(hand, page)
         assert title in alert_titles(hand), page
         body = [plain(e.value) for e in hand.error if plain(e.proto.title) == title][0]
-        assert "4 avisos de cobrança estavam previstos" in body
+        assert "4 avisos de cobrança previstos e nenhuma tentativa no log" in body
         assert "Configuração > Geral > Rotinas" in body
 
 
@@ -370,7 +370,8 @@ def test_more_than_three_days_without_sends_are_one_alert(write_db: Callable[...
         "Nenhum envio de cobrança registrado em 4 dias"]
     assert plain(days[0].value).startswith(
         "07/03/2024 (4 avisos previstos); 10/03/2024 (4 avisos previstos); 13/03/2024 (4 avisos "
-        "previstos); 17/03/2024 (1 aviso previsto): 13 avisos de cobrança estavam previstos")
+        "previstos); 17/03/2024 (1 aviso previsto): 13 avisos de cobrança previstos e "
+        "nenhuma tentativa")
 
 
 @pytest.mark.parametrize(("table", "row", "customer"), [

@@ -105,9 +105,8 @@ class Delivery:
                 DAY_WITHOUT_SENDS.code,
                 f"Nenhum envio de cobrança registrado em {fmt.date(pd.Timestamp(day))}",
                 f"{fmt.integer(count)} aviso{'' if count == 1 else 's'} de cobrança "
-                f"estava{'' if count == 1 else 'm'} previsto{'' if count == 1 else 's'} para "
-                "esse dia e o log do ERP não tem nenhuma tentativa: a rotina não rodou, ou não "
-                "conseguiu tentar nada.",
+                f"previsto{'' if count == 1 else 's'} e nenhuma tentativa no log: a rotina não "
+                "rodou.",
                 DAY_WITHOUT_SENDS.where,
                 count,
             ))

@@ -169,9 +169,8 @@ def day_alerts(delivery: Delivery, separate: int = SEPARATE_DAY_ALERTS) -> list[
     return [Alert(
         DAY_WITHOUT_SENDS.code,
         f"Nenhum envio de cobrança registrado em {fmt.integer(len(alerts))} dias",
-        f"{silent_days_text(delivery)}: {fmt.integer(total)} avisos de cobrança estavam "
-        "previstos para esses dias e o log do ERP não tem nenhuma tentativa: a rotina não "
-        "rodou, ou não conseguiu tentar nada.",
+        f"{silent_days_text(delivery)}: {fmt.integer(total)} avisos de cobrança previstos e "
+        "nenhuma tentativa no log: a rotina não rodou.",
         DAY_WITHOUT_SENDS.where,
         total,
     )]
