@@ -18,6 +18,7 @@ import streamlit as st
 
 from carteiro import access
 from carteiro.errors import CarteiroError
+from carteiro.rules.audit import run_audit_of_other_period
 from carteiro.views import coverage as coverage_view
 from carteiro.views import coverage_headline as headline
 from carteiro.views import coverage_trend as trend
@@ -37,9 +38,9 @@ def trend_data(ctx: common.AppContext) -> trend.TrendData | None:
         if plan.earlier is not None:
             slot = st.empty()
             with slot.status(f"Carregando os meses anteriores ({plan.earlier.label()})…",
-                             expanded=False) as status:
-                audit = common.run_audit(ctx.source, plan.earlier,
-                                         progress=lambda message: status.update(label=message))
+                             expanded=False):
+                # only the earlier invoices are read: clients and configuration are the period's
+                audit = run_audit_of_other_period(ctx.audit, ctx.source, plan.earlier)
                 earlier = trend.slim(audit.invoices)
                 del audit
             slot.empty()

@@ -136,3 +136,20 @@ def test_ticks_carry_the_year_where_it_changes() -> None:
     days = pd.date_range("2024-12-20", "2025-01-19", freq="D")  # 31 days: every sixth
     assert time_ticks(days, "day")[1] == ["20/12<br>2024", "26/12", "01/01<br>2025", "07/01",
                                           "13/01", "19/01"]
+
+
+def test_the_earlier_read_on_the_periods_reference_equals_a_full_audit(write_db) -> None:
+    """Cobertura reads the earlier months' invoices only, on the period's normalised customers
+    and configuration: every invoice's verdict is the full audit's."""
+    from carteiro.erp.source import DataSource
+    from carteiro.rules.audit import run_audit, run_audit_of_other_period
+
+    source = DataSource(write_db(two_months()), "teste")
+    march = run_audit(source, MARCH)
+    reused = run_audit_of_other_period(march, source, FEBRUARY)
+    full = run_audit(source, FEBRUARY)
+    assert len(reused.invoices) == 4
+    columns = ["invoice_id", "customer_id", "eligible", "primary_reason", "reason_mask", "amount"]
+    pd.testing.assert_frame_equal(reused.invoices[columns].reset_index(drop=True),
+                                  full.invoices[columns].reset_index(drop=True))
+    assert coverage_view.coverage_summary(reused) == coverage_view.coverage_summary(full)

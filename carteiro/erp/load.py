@@ -35,7 +35,8 @@ from sqlalchemy.engine import Engine
 
 from carteiro.columns import INVOICE_ROW_ORDER, Invoice
 from carteiro.erp.connect import make_engine
-from carteiro.erp.dataset import ErpData, ReferenceTables, normalise_reference
+from carteiro.erp.dataset import ErpData, Reference, ReferenceTables, normalise_reference
+from carteiro.erp.problems import ProblemLog
 from carteiro.erp.queries import query_path
 from carteiro.erp.readers import PendingRead, check_connection, read_query, release_memory
 from carteiro.period import Period
@@ -187,6 +188,22 @@ def load_data(url: str, period: Period, progress: Progress | None = None) -> Erp
     del raw_invoices, reference
     release_memory()  # the raw invoices and the normalisation's transients (~200 MB at 1M)
     return data
+
+
+def load_other_period(url: str, data: ErpData, period: Period) -> ErpData:
+    """The tables of another ``period`` on the same ERP, reusing ``data``'s normalised
+    reference tables (customers, recipients, services, configuration): only that period's
+    invoices are read and normalised. For what needs the invoices' verdicts only (Cobertura's
+    trend and previous period): the reference tables' data problems are not repeated."""
+    reference = Reference(ReferenceTables(**{name: getattr(data, name)
+                                             for name in ReferenceTables.names()}), ProblemLog())
+    engine = make_engine(url)
+    try:
+        check_connection(engine, url)
+        raw_invoices = read_invoices(engine, period.bind_parameters(), url)
+    finally:
+        engine.dispose()
+    return reference.with_invoices(raw_invoices, period)
 
 
 def load_email_log(url: str, customer_id: int) -> pd.DataFrame:

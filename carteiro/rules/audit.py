@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from carteiro.erp.load import load_data
+from carteiro.erp.load import load_data, load_other_period
 from carteiro.erp.source import DataSource
 from carteiro.period import Period
 from carteiro.rules.catalogue import CONDITIONS_IN_WORDS
@@ -29,4 +29,13 @@ def run_audit(source: DataSource, period: Period, progress: Progress | None = No
     data = load_data(source.url, period, progress=progress)
     if progress:
         progress(f"Avaliando as {CONDITIONS_IN_WORDS}…")
+    return evaluate(data, period, failing_senders(source))
+
+
+def run_audit_of_other_period(audit: Audit, source: DataSource, period: Period) -> Audit:
+    """The audit of another ``period`` of the same ERP, on ``audit``'s normalised reference
+    tables: only that period's invoices are read (:func:`~carteiro.erp.load.load_other_period`).
+    Each invoice's verdict is the one a full audit of ``period`` gives; its data problems are
+    only the invoices'."""
+    data = load_other_period(source.url, audit.data, period)
     return evaluate(data, period, failing_senders(source))
