@@ -52,5 +52,9 @@ common.keep_widget_values()
 ctx = common.load_context(navigation.url_path)
 gate.account_box(policy)
 common.show_alerts(ctx.audit)
+if navigation.url_path in ("", "cobertura"):  # its trend loads while the day alerts are checked
+    from pages import _coverage_data as coverage_data
+
+    coverage_data.prefetch_trend(ctx)
 common.show_day_alerts(ctx)
 common.run_page(navigation)

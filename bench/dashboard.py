@@ -55,12 +55,12 @@ def _title(at: Any) -> str:
 
 def _problem(at: Any) -> str | None:
     """An exception, or an error box that is not a configuration alert (conditions 1 and 2
-    are shown in red above every page: that is content, not a failure)."""
+    and the days without sends are shown in red above every page: content, not a failure)."""
     if len(at.exception):
         return f"exception: {at.exception[0].value}"
     for error in at.error:
         text = str(error.value)
-        if "Onde corrigir" not in text:
+        if "Onde corrigir" not in text and "Verificar:" not in text:
             return f"error shown: {text[:300]}"
     return None
 
@@ -178,8 +178,9 @@ def _rss_mb() -> dict[str, float]:
 
 
 def _time_calls(common: Any, coverage_data: Any) -> dict[str, float]:
-    """Wrap the first page's reads to record where its time goes: the audits (the period's,
-    then the earlier months'), the send log's read and its reconciliation."""
+    """Wrap the first page's reads to record where its time goes: the period's audit, the
+    earlier months' invoices (read on the period's reference tables), the send log's read and
+    its reconciliation."""
     spent: dict[str, float] = {}
 
     def timed(module: Any, name: str, label: Callable[..., str]) -> None:
@@ -196,8 +197,10 @@ def _time_calls(common: Any, coverage_data: Any) -> dict[str, float]:
         setattr(module, name, wrapper)
 
     timed(common, "run_audit", lambda source, chosen, *rest: f"audit {chosen.label()}")
-    timed(coverage_data, "read_send_log", lambda *args: "send log read")
-    timed(coverage_data, "reconcile", lambda *args: "send log reconcile")
+    timed(coverage_data, "run_audit_of_other_period",
+          lambda audit, source, chosen: f"earlier invoices {chosen.label()}")
+    timed(common, "_send_log", lambda *args: "send log (wait for the read begun with the audit)")
+    timed(common, "reconcile", lambda *args: "send log reconcile")
     return spent
 
 

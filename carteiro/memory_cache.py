@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 ENV_VAR: Final = "CARTEIRO_CACHE_MB"
-DEFAULT_MB: Final = 1500
+DEFAULT_MB: Final = 2500
 MB: Final = 1024 * 1024
 SAMPLE_ROWS: Final = 1000
 MAX_DEPTH: Final = 4

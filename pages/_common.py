@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from carteiro import access, localtime, memory_cache
 from carteiro import formatting as fmt
 from carteiro.delivery.engine import reconcile
 from carteiro.delivery.result import Delivery
-from carteiro.delivery.run import read_send_log
+from carteiro.delivery.run import PendingSendLog, read_send_log
 from carteiro.erp.load import load_email_log
 from carteiro.erp.source import DataSource, demo_db_path, resolve_source
 from carteiro.errors import CarteiroError, DataSourceError
@@ -151,10 +152,37 @@ if CACHE_WARNING:
 AUDITS = memory_cache.MemoryCache(CACHE_BUDGET, ttl=AUDIT_TTL_SECONDS)
 
 
+# The send log of a period whose audit is loading, read meanwhile (every page's day alert
+# needs it next); taken by :func:`delivery`. At most two wait: one not taken (its delivery was
+# still cached) is dropped rather than kept.
+_SEND_LOGS: dict[tuple[str, dt.date, dt.date], PendingSendLog] = {}
+_SEND_LOGS_LOCK = threading.Lock()
+_SEND_LOGS_KEPT = 2
+
+
+def _prefetch_send_log(url: str, period: Period) -> None:
+    try:
+        pending = PendingSendLog(url, period)
+    except Exception:  # delivery() reads it again and explains the failure
+        return
+    with _SEND_LOGS_LOCK:
+        _SEND_LOGS[(url, period.start, period.end)] = pending
+        while len(_SEND_LOGS) > _SEND_LOGS_KEPT:
+            _SEND_LOGS.pop(next(iter(_SEND_LOGS)))
+
+
+def _send_log(url: str, period: Period) -> pd.DataFrame:
+    """The period's send log: the one read beside its audit, else read now."""
+    with _SEND_LOGS_LOCK:
+        pending = _SEND_LOGS.pop((url, period.start, period.end), None)
+    return pending.result() if pending is not None else read_send_log(url, period)
+
+
 def _load(url: str, origin: str, start: dt.date, end: dt.date,
           _progress: Progress | None = None) -> Loaded:
     def load() -> Loaded:
         began = time.perf_counter()
+        _prefetch_send_log(url, Period(start, end))
         audit = run_audit(DataSource(url, origin), Period(start, end), progress=_progress)
         return Loaded(audit, dt.datetime.now(), time.perf_counter() - began)
 
@@ -174,6 +202,8 @@ def clear_caches() -> None:
     sender test)."""
     AUDITS.clear()
     _email_log.clear()
+    with _SEND_LOGS_LOCK:
+        _SEND_LOGS.clear()
 
 
 def _load_with_status(source: DataSource, period: Period, what: str) -> Loaded:
@@ -371,7 +401,7 @@ def delivery(ctx: AppContext, as_of: dt.date) -> Delivery:
     :data:`AUDITS` (bounded by memory); raises what reading the send log raises."""
     audit, url = ctx.audit, ctx.source.url
     return AUDITS.get_or_load(("delivery", *ctx.key, as_of),
-                              lambda: reconcile(audit, read_send_log(url, audit.period), as_of))
+                              lambda: reconcile(audit, _send_log(url, audit.period), as_of))
 
 
 def failing_addresses(ctx: AppContext, found: Delivery) -> pd.DataFrame:

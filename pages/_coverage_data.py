@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,26 +29,41 @@ from pages import _url as url_state
 log = logging.getLogger("carteiro.app")
 
 
+def _load_trend(ctx: common.AppContext) -> trend.TrendData:
+    """The trend and the previous period's summary (no Streamlit call: may run in a thread).
+    Only the earlier invoices are read: customers and configuration are the period's."""
+    plan = trend.plan_trend(ctx.period, len(ctx.audit.invoices))
+    earlier = None
+    if plan.earlier is not None:
+        audit = run_audit_of_other_period(ctx.audit, ctx.source, plan.earlier)
+        earlier = trend.slim(audit.invoices)
+        del audit
+    return trend.trend_data(plan, ctx.audit.invoices, earlier)
+
+
+def prefetch_trend(ctx: common.AppContext) -> None:
+    """Start the trend in the background (``app.py``, once the period's audit is loaded and
+    Cobertura is the page): it overlaps with the day alerts' reconciliation. A failure is left
+    to :func:`trend_data`, which loads again and explains it."""
+    key = ("trend", *ctx.key)
+    if key in common.AUDITS:
+        return
+
+    def run() -> None:
+        try:
+            common.AUDITS.get_or_load(key, lambda: _load_trend(ctx))
+        except Exception as err:  # the page's own call reports it
+            log.info("tendência em segundo plano falhou: %s", err)
+
+    threading.Thread(target=run, name="carteiro-trend", daemon=True).start()
+
+
 def trend_data(ctx: common.AppContext) -> trend.TrendData | None:
     """The monthly trend and the previous period's summary from one read of the earlier days
     (None, with a pt-BR warning, when that read fails)."""
-    plan = trend.plan_trend(ctx.period, len(ctx.audit.invoices))
-
-    def load() -> trend.TrendData:
-        earlier = None
-        if plan.earlier is not None:
-            slot = st.empty()
-            with slot.status(f"Carregando os meses anteriores ({plan.earlier.label()})…",
-                             expanded=False):
-                # only the earlier invoices are read: clients and configuration are the period's
-                audit = run_audit_of_other_period(ctx.audit, ctx.source, plan.earlier)
-                earlier = trend.slim(audit.invoices)
-                del audit
-            slot.empty()
-        return trend.trend_data(plan, ctx.audit.invoices, earlier)
-
     try:
-        return common.AUDITS.get_or_load(("trend", *ctx.key), load)
+        with st.spinner("Carregando os meses anteriores…", show_time=True):
+            return common.AUDITS.get_or_load(("trend", *ctx.key), lambda: _load_trend(ctx))
     except CarteiroError as err:
         st.warning(f"Sem comparação com o período anterior nem tendência: {access.text(err)}")
     except Exception:

@@ -39,6 +39,26 @@ def read_send_log(url: str, period: Period) -> pd.DataFrame:
         engine.dispose()
 
 
+class PendingSendLog:
+    """``queries/send_log.sql`` for ``period``, read in the background from its creation: the
+    dashboard starts it beside the period's audit, so the two reads overlap. Raises what
+    :func:`read_send_log` raises, from :meth:`result`."""
+
+    def __init__(self, url: str, period: Period) -> None:
+        self._engine = make_engine(url)
+        try:
+            self._read = PendingRead(self._engine, QUERY, period.bind_parameters(), url)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def result(self) -> pd.DataFrame:
+        try:
+            return self._read.result()
+        finally:
+            self._engine.dispose()
+
+
 def run_delivery(source: DataSource, period: Period, as_of: dt.date,
                  progress: Progress | None = None) -> Delivery:
     """Audit ``period`` and reconcile it with the ERP's send log, as known at ``as_of``.
