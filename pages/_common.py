@@ -345,18 +345,6 @@ def context() -> AppContext:
     raise AssertionError("unreachable")
 
 
-def previous_audit(ctx: AppContext) -> Audit | None:
-    """The audit of the previous period of the same length (None when it cannot be read, or
-    when there is none: a period starting at the first accepted day)."""
-    try:
-        previous = ctx.period.previous()
-        return _load_with_status(ctx.source, previous,
-                                 f"o período anterior ({previous.label()})").audit
-    except CarteiroError as err:
-        st.warning(f"Sem comparação com o período anterior: {access.text(err)}")
-        return None
-
-
 def _customer_index(key: tuple[Any, ...], _audit: Audit) -> pd.DataFrame:
     return AUDITS.get_or_load(("customer_index", *key),
                               lambda: non_recipients_view.customer_index(_audit))

@@ -13,6 +13,7 @@ from carteiro.period import Period
 from carteiro.rules.catalogue import REASON_CODES
 from carteiro.rules.engine import Audit
 from carteiro.views import coverage as coverage_view
+from carteiro.views import coverage_figures
 from carteiro.views import figures as figures_view
 from carteiro.views import reasons as reasons_view
 from tests.test_views import mixed_erp
@@ -33,11 +34,10 @@ def texts(fig: go.Figure) -> str:
 
 
 def test_due_date_figure(audit: Audit) -> None:
-    frame = coverage_view.coverage_by_due_date(audit)
-    fig = figures_view.coverage_by_due_date_figure(frame)
+    frame = coverage_view.coverage_over_time(audit)  # a month: one bar per day
+    fig = coverage_figures.coverage_over_time_figure(frame)
     assert isinstance(fig, go.Figure)
     assert fig.layout.separators == ",."
-    assert fig.layout.xaxis.tickformat == "%d/%m"
     assert [t.name for t in fig.data] == ["Com aviso", "Sem aviso"]
     assert sum(fig.data[0].y) + sum(fig.data[1].y) == len(audit.invoices)
     assert fig.data[0].customdata[9][0] == "10/03/2024"
@@ -73,7 +73,7 @@ def test_reasons_figure_carries_the_codes_in_the_contract_order(audit: Audit) ->
 
 
 @pytest.mark.parametrize("build", [
-    lambda a: figures_view.coverage_by_due_date_figure(coverage_view.coverage_by_due_date(a)),
+    lambda a: coverage_figures.coverage_over_time_figure(coverage_view.coverage_over_time(a)),
     lambda a: figures_view.coverage_breakdown_figure(coverage_view.coverage_by_method(a)),
     lambda a: figures_view.funnel_figure(reasons_view.funnel(a)),
     lambda a: figures_view.reasons_figure(reasons_view.reason_table(a)),

@@ -95,10 +95,6 @@ class AccessPolicy:
     providers: tuple[str | None, ...] = ()  # None: the default ``[auth]`` provider
     problems: tuple[str, ...] = ()  # mode invalid: what is wrong, one pt-BR line each
 
-    @property
-    def has_allow_list(self) -> bool:
-        return bool(self.allowed_emails or self.allowed_domains)
-
 
 def unreadable(error: str) -> AccessPolicy:
     """The policy of a ``secrets.toml`` that exists but cannot be parsed: nobody gets in."""

@@ -39,7 +39,7 @@ import pandas as pd
 
 from carteiro import formatting as fmt
 from carteiro.columns import DeliveryDay
-from carteiro.delivery.catalogue import FAILED, MISSING, SENT, SENT_WHILE_INELIGIBLE
+from carteiro.delivery.catalogue import FAILED, MISSING, SENT_WHILE_INELIGIBLE
 from carteiro.delivery.result import Delivery
 
 PLUGIN: Final = "CARTEIRO"
@@ -109,6 +109,7 @@ class _Facts:
     counts: pd.Series
     coverage: float | None
     failed_share: float | None
+    sent_share: float | None
     due: int
     recent_silent: pd.DataFrame
     alerts: int
@@ -118,13 +119,14 @@ def _facts(delivery: Delivery, thresholds: Thresholds) -> _Facts:
     counts = delivery.status_counts()
     due = delivery.due_notices()
     bad = int(counts[FAILED] + counts[MISSING])
-    return _Facts(counts, delivery.eligible_share(), bad / due if due else None, due,
+    return _Facts(counts, delivery.eligible_share(), bad / due if due else None,
+                  delivery.sent_share(), due,
                   _recent_silent_days(delivery, thresholds.days),
                   len(delivery.audit.alerts))
 
 
 def _perfdata(f: _Facts, t: Thresholds) -> str:
-    sent = None if not f.due else float(f.counts[SENT]) / f.due
+    sent = f.sent_share
     parts = [
         f"coverage={_percent(f.coverage)};{_range(t.coverage_warning, True)};"
         f"{_range(t.coverage_critical, True)};0;100",
@@ -176,7 +178,7 @@ def judge(delivery: Delivery, thresholds: Thresholds) -> Verdict:
     numbers = [f"cobertura {fmt.percent(f.coverage)} das faturas"]
     if f.due:
         numbers.append(
-            f"enviados {fmt.percent(float(f.counts[SENT]) / f.due)} de "
+            f"enviados {fmt.percent(f.sent_share)} de "
             f"{fmt.integer(f.due)} avisos devidos (com falha: "
             f"{fmt.integer(int(f.counts[FAILED]))}, sem tentativa: "
             f"{fmt.integer(int(f.counts[MISSING]))})")

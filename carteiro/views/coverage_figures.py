@@ -20,6 +20,7 @@ from carteiro.views.figures import (
     COLOR_FAIL,
     COLOR_INVOICES,
     COLOR_OK,
+    NOTICE_BARS,
     _integers,
     _layout,
     empty_figure,
@@ -67,7 +68,7 @@ def coverage_over_time_figure(frame: pd.DataFrame, height: int = 300) -> go.Figu
     custom = np.column_stack([[_bucket_text(d, bucket) for d in days], share,
                               _integers(frame[Breakdown.INVOICES])])
     fig = go.Figure()
-    for column, color in ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL)):
+    for column, color in NOTICE_BARS:
         name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             x=days, y=frame[column], name=name, marker_color=color, customdata=custom,

@@ -95,18 +95,6 @@ def summary(delivery: Delivery) -> list[Card]:
     ]
 
 
-def sent_share_line(delivery: Delivery) -> str:
-    """One line for «Cobertura»: the share of the due notices actually sent."""
-    due = delivery.due_notices()
-    if not due:
-        return (f"Nenhum aviso devido antes de {fmt.date(delivery.as_of)}: nada a conferir no "
-                "log de envios ainda.")
-    sent = int(delivery.status_counts()[SENT])
-    return (f"Avisos devidos de fato enviados: **{fmt.percent(sent / due)}** "
-            f"({fmt.integer(sent)} de {fmt.integer(due)}, log do ERP registrado antes de "
-            f"{fmt.date(delivery.as_of)}). Falhas e avisos não enviados: página «Entregas».")
-
-
 # ---------------------------------------------------------------------------------------------
 # Per day
 

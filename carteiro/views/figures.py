@@ -25,7 +25,7 @@ COLOR_INVOICES: Final = "#90a4ae"
 COLOR_FUNNEL: Final = "#1565c0"
 FONT: Final = "Source Sans Pro, sans-serif"
 # The stacked bars of the coverage figures: invoices with notice, then without.
-_NOTICE_BARS: Final = ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL))
+NOTICE_BARS: Final = ((Breakdown.ELIGIBLE, COLOR_OK), (Breakdown.NOT_ELIGIBLE, COLOR_FAIL))
 
 
 def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
@@ -56,29 +56,6 @@ def empty_figure(message: str, height: int = 220) -> go.Figure:
     return _layout(fig, height=height)
 
 
-def coverage_by_due_date_figure(frame: pd.DataFrame) -> go.Figure:
-    """Stacked bars per due date: invoices with and without notice."""
-    if frame[Breakdown.INVOICES].sum() == 0:
-        return empty_figure("Nenhuma fatura com vencimento no período")
-    days = pd.to_datetime(frame[Breakdown.DUE_DATE])
-    day_text = [fmt.date(d) for d in days]
-    share = [fmt.percent(s) if not pd.isna(s) else "—" for s in frame[Breakdown.SHARE]]
-    custom = np.column_stack([day_text, share, _integers(frame[Breakdown.INVOICES])])
-    fig = go.Figure()
-    for column, color in _NOTICE_BARS:
-        name = BREAKDOWN_HEADERS[column]
-        fig.add_bar(
-            x=days, y=frame[column], name=name, marker_color=color, customdata=custom,
-            hovertemplate=(f"<b>%{{customdata[0]}}</b><br>{name}: %{{y:,.0f}} de "
-                           "%{customdata[2]} faturas<br>Cobertura do dia: %{customdata[1]}"
-                           "<extra></extra>"),
-        )
-    fig.update_layout(barmode="stack", bargap=0.15)
-    fig.update_xaxes(tickformat="%d/%m", title_text=BREAKDOWN_HEADERS[Breakdown.DUE_DATE])
-    fig.update_yaxes(title_text=BREAKDOWN_HEADERS[Breakdown.INVOICES], tickformat=",d")
-    return _layout(fig, height=340)
-
-
 def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Figure:
     """Horizontal stacked bars per category (billing method, service status): invoices with
     and without notice, the largest categories on top."""
@@ -90,7 +67,7 @@ def coverage_breakdown_figure(frame: pd.DataFrame, *, limit: int = 12) -> go.Fig
                               [fmt.money(a) for a in top[Breakdown.AMOUNT]]])
     labels = [chart_text(label) for label in top[Breakdown.LABEL]]  # ERP names: no HTML
     fig = go.Figure()
-    for column, color in _NOTICE_BARS:
+    for column, color in NOTICE_BARS:
         name = BREAKDOWN_HEADERS[column]
         fig.add_bar(
             y=labels, x=top[column], name=name, orientation="h",
